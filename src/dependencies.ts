@@ -1,0 +1,86 @@
+import type { Redis } from "ioredis";
+import type { Config } from "./config.ts";
+import {
+  createTokenSigner,
+  createTokenVerifier,
+  loadJwtKeys,
+  type TokenSigner,
+  type TokenVerifier,
+} from "./infrastructure/auth/jwt.ts";
+import {
+  createRoleMappingGateway,
+  type RoleMappingGateway,
+} from "./infrastructure/auth/role_mapping_gateway.ts";
+import { type Cache, createCache } from "./infrastructure/cache/cache.ts";
+import { createMemoryStore, type KeyValueStore } from "./infrastructure/cache/key_value_store.ts";
+import {
+  createRedisClient,
+  createRedisStore,
+  waitForRedis,
+} from "./infrastructure/cache/redis_store.ts";
+import { logger } from "./shared/logger.ts";
+import { createReadOnlyMysqlPool, type MysqlPool } from "./infrastructure/mysql/pool.ts";
+import { type Database, openDatabase } from "./infrastructure/postgres/database.ts";
+
+/** Everything the app and the use cases run on; built once per process (or per test). */
+export interface Dependencies {
+  config: Config;
+  db: Database;
+  store: KeyValueStore;
+  cache: Cache;
+  /** The Redis client when REDIS_URL is set (shared by cache and rate limiter). */
+  redis?: Redis;
+  /** The read-only external source when EXTERNAL_MYSQL_URL is set. */
+  mysql?: MysqlPool;
+  verifyToken: TokenVerifier;
+  /** Undefined when only a public key is configured (this service cannot sign then). */
+  signToken?: TokenSigner;
+  roleMapping: RoleMappingGateway;
+  close(): Promise<void>;
+}
+
+/** Options of createDependencies beyond the configuration. */
+export interface DependencyOptions {
+  /** The secret used when no JWT key is configured (development only). */
+  fallbackSecret?: string;
+  /** An already-open database (tests, scripts); it is closed with the dependencies. */
+  db?: Database;
+}
+
+/** Opens every configured backing service and builds the dependencies over them. */
+export async function createDependencies(
+  config: Config,
+  options: DependencyOptions = {},
+): Promise<Dependencies> {
+  const db = options.db ?? await openDatabase(config);
+  const redis = config.REDIS_URL
+    ? createRedisClient(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX })
+    : undefined;
+  if (redis) {
+    // Start without Redis if need be: the cache is bypassed until it answers (contract §8).
+    await waitForRedis(redis).catch((error) =>
+      logger.warn("redis not ready at start; continuing without cache", { error: error.message })
+    );
+  }
+  const store = redis ? createRedisStore(redis) : createMemoryStore();
+  const mysql = config.EXTERNAL_MYSQL_URL
+    ? createReadOnlyMysqlPool(config.EXTERNAL_MYSQL_URL)
+    : undefined;
+  const keys = await loadJwtKeys(config, options.fallbackSecret);
+  return {
+    config,
+    db,
+    store,
+    cache: createCache(store, config.CACHE_TTL_SECONDS),
+    redis,
+    mysql,
+    verifyToken: createTokenVerifier(keys, config),
+    signToken: createTokenSigner(keys, config),
+    roleMapping: createRoleMappingGateway(db.sql, {
+      cacheSeconds: config.ROLE_MAPPING_CACHE_SECONDS,
+    }),
+    async close() {
+      await Promise.allSettled([db.close(), store.close(), mysql?.end()]);
+    },
+  };
+}

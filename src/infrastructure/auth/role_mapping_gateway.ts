@@ -1,0 +1,67 @@
+import type { CurrentUser, UserClaims } from "../../domain/auth/current_user.ts";
+import {
+  BUILTIN_RULES,
+  resolveDomains,
+  type RoleDomainRule,
+} from "../../domain/auth/role_mapping.ts";
+import { logger } from "../../shared/logger.ts";
+import type { Sql } from "../postgres/database.ts";
+import {
+  listEnabledDomainCodes,
+  listRoleDomainRules,
+} from "../postgres/role_mapping_repository.ts";
+
+/** DingTalkRoleMappingGateway: turns verified claims into a CurrentUser with its domains. */
+export interface RoleMappingGateway {
+  currentUser(claims: UserClaims): Promise<CurrentUser>;
+}
+
+interface Snapshot {
+  rules: RoleDomainRule[];
+  enabledDomains: string[];
+  loadedAt: number;
+}
+
+/**
+ * Creates the gateway: the built-in dictionary joined with the `role_domain_mapping` rows, which
+ * are cached in process for `cacheSeconds` so a changed row takes effect without a restart.
+ */
+export function createRoleMappingGateway(
+  sql: Sql,
+  options: { cacheSeconds: number; now?: () => number },
+): RoleMappingGateway {
+  const now = options.now ?? Date.now;
+  let snapshot: Snapshot | undefined;
+  let loading: Promise<Snapshot> | undefined;
+
+  const load = async (): Promise<Snapshot> => {
+    const [rows, enabledDomains] = await Promise.all([
+      listRoleDomainRules(sql),
+      listEnabledDomainCodes(sql),
+    ]);
+    return { rules: [...BUILTIN_RULES, ...rows], enabledDomains, loadedAt: now() };
+  };
+
+  const current = async (): Promise<Snapshot> => {
+    if (snapshot && now() - snapshot.loadedAt < options.cacheSeconds * 1000) return snapshot;
+    // One load at a time: concurrent requests after expiry share it.
+    loading ??= load().finally(() => (loading = undefined));
+    snapshot = await loading;
+    return snapshot;
+  };
+
+  return {
+    async currentUser(claims) {
+      const { rules, enabledDomains } = await current();
+      const { domainCodes, matches } = resolveDomains(claims, rules, enabledDomains);
+      logger.debug("role mapping resolved", {
+        roles: claims.roles,
+        positions: claims.positions,
+        departments: claims.departments,
+        matches: matches.map((rule) => `${rule.matchType}:${rule.matchValue}->${rule.domainCode}`),
+        domainCodes,
+      });
+      return { ...claims, domainCodes };
+    },
+  };
+}

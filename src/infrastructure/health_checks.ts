@@ -1,0 +1,54 @@
+import type { Dependencies } from "../dependencies.ts";
+import { pingMysql } from "./mysql/pool.ts";
+import { pingDatabase } from "./postgres/database.ts";
+
+/** The state of one backing service. */
+export interface DependencyCheck {
+  status: "up" | "down" | "not_configured";
+  kind?: string;
+  latencyMs?: number;
+  error?: string;
+}
+
+/** Readiness of every backing service; any configured one being down makes it unavailable. */
+export interface ReadinessReport {
+  status: "ready" | "unavailable";
+  checks: { postgres: DependencyCheck; redis: DependencyCheck; mysql: DependencyCheck };
+}
+
+async function probe(
+  kind: string,
+  timeoutMs: number,
+  ping: () => Promise<number>,
+): Promise<DependencyCheck> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    const latencyMs = await Promise.race([ping(), timeout]);
+    return { status: "up", kind, latencyMs };
+  } catch (error) {
+    return { status: "down", kind, error: (error as Error).message || String(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Pings Postgres, Redis and MySQL concurrently, each bounded by READYZ_TIMEOUT_MS. */
+export async function checkDependencies(
+  deps: Pick<Dependencies, "config" | "db" | "store" | "mysql">,
+): Promise<ReadinessReport> {
+  const timeoutMs = deps.config.READYZ_TIMEOUT_MS;
+  const [postgres, redis, mysql] = await Promise.all([
+    probe(deps.db.kind, timeoutMs, () => pingDatabase(deps.db.sql)),
+    deps.store.kind === "redis"
+      ? probe("redis", timeoutMs, () => deps.store.ping())
+      : Promise.resolve<DependencyCheck>({ status: "not_configured", kind: "memory" }),
+    deps.mysql
+      ? probe("mysql", timeoutMs, () => pingMysql(deps.mysql!))
+      : Promise.resolve<DependencyCheck>({ status: "not_configured" }),
+  ]);
+  const down = [postgres, redis, mysql].some((check) => check.status === "down");
+  return { status: down ? "unavailable" : "ready", checks: { postgres, redis, mysql } };
+}

@@ -1,0 +1,14 @@
+import type { Dependencies } from "../../dependencies.ts";
+import { checkDependencies } from "../../infrastructure/health_checks.ts";
+import { createRouter } from "../router.ts";
+import { healthzRoute, readyzRoute } from "./health_routes.ts";
+
+/** /healthz and /readyz. */
+export function healthRouter(deps: Dependencies) {
+  return createRouter()
+    .openapi(healthzRoute, (c) => c.json({ status: "ok" as const }, 200))
+    .openapi(readyzRoute, async (c) => {
+      const report = await checkDependencies(deps);
+      return c.json(report, report.status === "ready" ? 200 : 503);
+    });
+}
