@@ -21,6 +21,7 @@ import {
 import { logger } from "./shared/logger.ts";
 import { createReadOnlyMysqlPool, type MysqlPool } from "./infrastructure/mysql/pool.ts";
 import { type Database, openDatabase } from "./infrastructure/postgres/database.ts";
+import { createMetrics, type Metrics } from "./infrastructure/metrics/metrics.ts";
 
 /** Everything the app and the use cases run on; built once per process (or per test). */
 export interface Dependencies {
@@ -36,6 +37,8 @@ export interface Dependencies {
   /** Undefined when only a public key is configured (this service cannot sign then). */
   signToken?: TokenSigner;
   roleMapping: RoleMappingGateway;
+  /** Prometheus metrics of this instance (requests, cache, sync outcomes, pools). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -67,11 +70,14 @@ export async function createDependencies(
     ? createReadOnlyMysqlPool(config.EXTERNAL_MYSQL_URL)
     : undefined;
   const keys = await loadJwtKeys(config, options.fallbackSecret);
+  const metrics = createMetrics();
+  metrics.setDatabasePoolMax("write", config.databasePoolMax);
+  if (config.DATABASE_READ_URL) metrics.setDatabasePoolMax("read", config.databasePoolMax);
   return {
     config,
     db,
     store,
-    cache: createCache(store, config.CACHE_TTL_SECONDS),
+    cache: createCache(store, config.CACHE_TTL_SECONDS, metrics.observeCache),
     redis,
     mysql,
     verifyToken: createTokenVerifier(keys, config),
@@ -79,6 +85,7 @@ export async function createDependencies(
     roleMapping: createRoleMappingGateway(db.sql, {
       cacheSeconds: config.ROLE_MAPPING_CACHE_SECONDS,
     }),
+    metrics,
     async close() {
       await Promise.allSettled([db.close(), store.close(), mysql?.end()]);
     },
