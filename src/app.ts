@@ -3,8 +3,10 @@ import type { Dependencies } from "./dependencies.ts";
 import { authRouter } from "./presentation/auth/auth_router.ts";
 import { docsRouter } from "./presentation/docs/docs_router.ts";
 import { healthRouter } from "./presentation/health/health_router.ts";
+import { metricsRouter } from "./presentation/metrics/metrics_router.ts";
 import { authenticate } from "./presentation/middleware/authenticate.ts";
 import { handleError, handleNotFound } from "./presentation/middleware/error_handler.ts";
+import { rateLimit } from "./presentation/middleware/rate_limit.ts";
 import { requestLogger, type RequestObserver } from "./presentation/middleware/request_logger.ts";
 import { traceId } from "./presentation/middleware/trace_id.ts";
 import { problemResponse } from "./presentation/problem.ts";
@@ -37,7 +39,10 @@ export function createApp(deps: Dependencies, options: AppOptions = {}) {
   app.use("*", traceId());
   app.use(
     "*",
-    requestLogger({ slowMs: deps.config.SLOW_REQUEST_MS, observe: options.observeRequest }),
+    requestLogger({
+      slowMs: deps.config.SLOW_REQUEST_MS,
+      observe: options.observeRequest ?? deps.metrics.observeRequest,
+    }),
   );
   app.use(
     "*",
@@ -47,11 +52,13 @@ export function createApp(deps: Dependencies, options: AppOptions = {}) {
         problemResponse(c, new AppError("PAYLOAD_TOO_LARGE", "request body is larger than 1 MiB")),
     }),
   );
+  app.use("*", rateLimit(deps));
   const auth = authenticate(deps);
   for (const path of PROTECTED_PATHS) app.use(path, auth);
 
   app.route("/", healthRouter(deps));
-  app.route("/", authRouter());
+  app.route("/", metricsRouter(deps));
+  app.route("/", authRouter(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

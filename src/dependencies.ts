@@ -19,6 +19,10 @@ import {
   waitForRedis,
 } from "./infrastructure/cache/redis_store.ts";
 import { logger } from "./shared/logger.ts";
+import {
+  type DingTalkClient,
+  dingTalkClientFromConfig,
+} from "./infrastructure/dingtalk/dingtalk_client.ts";
 import { createReadOnlyMysqlPool, type MysqlPool } from "./infrastructure/mysql/pool.ts";
 import { type Database, openDatabase } from "./infrastructure/postgres/database.ts";
 import { createMetrics, type Metrics } from "./infrastructure/metrics/metrics.ts";
@@ -37,6 +41,8 @@ export interface Dependencies {
   /** Undefined when only a public key is configured (this service cannot sign then). */
   signToken?: TokenSigner;
   roleMapping: RoleMappingGateway;
+  /** Undefined when DINGTALK_APP_KEY/SECRET are not set (login answers 503 then). */
+  dingtalk?: DingTalkClient;
   /** Prometheus metrics of this instance (requests, cache, sync outcomes, pools). */
   metrics: Metrics;
   close(): Promise<void>;
@@ -82,6 +88,7 @@ export async function createDependencies(
     mysql,
     verifyToken: createTokenVerifier(keys, config),
     signToken: createTokenSigner(keys, config),
+    dingtalk: dingTalkClientFromConfig(config),
     roleMapping: createRoleMappingGateway(db.sql, {
       cacheSeconds: config.ROLE_MAPPING_CACHE_SECONDS,
     }),

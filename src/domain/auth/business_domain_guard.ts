@@ -46,8 +46,12 @@ export const BusinessDomainGuard = {
     return user.domainCodes.includes(domainCode);
   },
 
-  /** Throws the given not-found error when a record's domain is not visible to the user. */
+  /**
+   * Throws the given not-found error when a record's domain is not visible to the user; a user
+   * with no domain at all gets 403 as on every other data route.
+   */
   ensureVisible(user: CurrentUser, domainCode: string, notFound: () => AppError): void {
+    BusinessDomainGuard.requireAny(user);
     if (!BusinessDomainGuard.canSee(user, domainCode)) throw notFound();
   },
 };

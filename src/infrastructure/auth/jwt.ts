@@ -32,10 +32,15 @@ export interface JwtKeys {
   signing?: { algorithm: string; key: Uint8Array | JoseKey };
 }
 
+/** Orchestrators often pass PEM in one line with literal `\n`; restore the line breaks. */
+function normalizePem(pem: string): string {
+  return pem.includes("\\n") ? pem.replaceAll("\\n", "\n") : pem;
+}
+
 async function importPublicKey(pem: string): Promise<{ key: JoseKey; algorithm: string }> {
   for (const algorithm of ["RS256", "ES256"]) {
     try {
-      return { key: await importSPKI(pem, algorithm), algorithm };
+      return { key: await importSPKI(normalizePem(pem), algorithm), algorithm };
     } catch {
       // not a key of this algorithm; try the next
     }
@@ -46,7 +51,7 @@ async function importPublicKey(pem: string): Promise<{ key: JoseKey; algorithm: 
 async function importPrivateKey(pem: string): Promise<{ key: JoseKey; algorithm: string }> {
   for (const algorithm of ["RS256", "ES256"]) {
     try {
-      return { key: await importPKCS8(pem, algorithm), algorithm };
+      return { key: await importPKCS8(normalizePem(pem), algorithm), algorithm };
     } catch {
       // not a key of this algorithm; try the next
     }
@@ -59,16 +64,27 @@ async function importPrivateKey(pem: string): Promise<{ key: JoseKey; algorithm:
  * neither, a development process gets a random secret (see main.ts).
  */
 export async function loadJwtKeys(config: Config, fallbackSecret?: string): Promise<JwtKeys> {
-  if (config.JWT_PUBLIC_KEY || config.JWT_JWKS_URL) {
+  if (config.JWT_PUBLIC_KEY) {
+    const publicKey = await importPublicKey(config.JWT_PUBLIC_KEY);
     const signing = config.JWT_PRIVATE_KEY
       ? await importPrivateKey(config.JWT_PRIVATE_KEY)
       : undefined;
-    const verificationKey = config.JWT_PUBLIC_KEY
-      ? (await importPublicKey(config.JWT_PUBLIC_KEY)).key
-      : createRemoteJWKSet(new URL(config.JWT_JWKS_URL!));
+    const keys: JwtKeys = {
+      // A PEM key has one algorithm: allowing only it keeps alg confusion out entirely.
+      algorithms: [publicKey.algorithm],
+      verificationKey: publicKey.key,
+      signing: signing && { algorithm: signing.algorithm, key: signing.key },
+    };
+    if (signing) await assertKeyPair(keys);
+    return keys;
+  }
+  if (config.JWT_JWKS_URL) {
+    const signing = config.JWT_PRIVATE_KEY
+      ? await importPrivateKey(config.JWT_PRIVATE_KEY)
+      : undefined;
     return {
       algorithms: ["RS256", "ES256"],
-      verificationKey,
+      verificationKey: createRemoteJWKSet(new URL(config.JWT_JWKS_URL)),
       signing: signing && { algorithm: signing.algorithm, key: signing.key },
     };
   }
@@ -79,6 +95,21 @@ export async function loadJwtKeys(config: Config, fallbackSecret?: string): Prom
   const key = new TextEncoder().encode(secret);
   return { algorithms: ["HS256"], verificationKey: key, signing: { algorithm: "HS256", key } };
 }
+
+/** A private key that does not match the public key would sign tokens nobody accepts. */
+async function assertKeyPair(keys: JwtKeys): Promise<void> {
+  const probe = await new SignJWT({}).setProtectedHeader({ alg: keys.signing!.algorithm })
+    .setExpirationTime("1m").sign(keys.signing!.key);
+  try {
+    await jwtVerify(probe, keys.verificationKey as JoseKey, { algorithms: keys.algorithms });
+  } catch {
+    throw new Error("JWT_PRIVATE_KEY does not match JWT_PUBLIC_KEY");
+  }
+}
+
+/** jose codes that say the token is bad (401); anything else from a JWKS is an outage (503). */
+const TOKEN_ERROR =
+  /^ERR_(JWT|JWS|JOSE_ALG_NOT_ALLOWED|JOSE_NOT_SUPPORTED|JWKS_NO_MATCHING_KEY|JWKS_MULTIPLE_MATCHING_KEYS)/;
 
 function stringArray(value: unknown): string[] | undefined {
   if (value === undefined || value === null) return [];
@@ -129,8 +160,14 @@ export function createTokenVerifier(
         ? await jwtVerify(token, key, options)
         : await jwtVerify(token, key, options));
     } catch (error) {
-      const code = (error as { code?: string }).code ?? "ERR_JWT_INVALID";
-      throw new AppError("UNAUTHENTICATED", `invalid bearer token (${code})`);
+      const code = (error as { code?: unknown }).code;
+      if (typeof keys.verificationKey === "function" && !TOKEN_ERROR.test(String(code))) {
+        throw new AppError("SERVICE_UNAVAILABLE", "the JWKS of JWT_JWKS_URL cannot be fetched", {
+          headers: { "retry-after": "5" },
+          cause: error,
+        });
+      }
+      throw new AppError("UNAUTHENTICATED", `invalid bearer token (${code ?? "ERR_JWT_INVALID"})`);
     }
     return claimsOf(payload);
   };
