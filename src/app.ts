@@ -2,6 +2,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { Dependencies } from "./dependencies.ts";
 import { authRouter } from "./presentation/auth/auth_router.ts";
 import { docsRouter } from "./presentation/docs/docs_router.ts";
+import { groupRouter } from "./presentation/groups/group_router.ts";
 import { healthRouter } from "./presentation/health/health_router.ts";
 import { metricsRouter } from "./presentation/metrics/metrics_router.ts";
 import { authenticate } from "./presentation/middleware/authenticate.ts";
@@ -59,6 +60,7 @@ export function createApp(deps: Dependencies, options: AppOptions = {}) {
   app.route("/", healthRouter(deps));
   app.route("/", metricsRouter(deps));
   app.route("/", authRouter(deps));
+  app.route("/", groupRouter(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
