@@ -1,0 +1,150 @@
+import assert from "node:assert/strict";
+import { createTestDatabase } from "../support/database.ts";
+import { withResources } from "../support/test_app.ts";
+import { signTestToken, TEST_SECRET, USERS } from "../support/tokens.ts";
+
+const ROOT = new URL("../../", import.meta.url);
+const IN_FLIGHT = 5;
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/** Reads the child's stdout until a line matches, keeping everything it printed. */
+async function waitForLine(
+  lines: AsyncIterator<string>,
+  seen: string[],
+  pattern: RegExp,
+): Promise<void> {
+  while (true) {
+    const next = await lines.next();
+    if (next.done) throw new Error(`server exited before printing ${pattern}:\n${seen.join("")}`);
+    seen.push(next.value);
+    if (pattern.test(next.value)) return;
+  }
+}
+
+async function* textLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let buffer = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk;
+    let newline;
+    while ((newline = buffer.indexOf("\n")) >= 0) {
+      yield buffer.slice(0, newline + 1);
+      buffer = buffer.slice(newline + 1);
+    }
+  }
+  if (buffer) yield buffer;
+}
+
+async function connectionRefused(port: number): Promise<boolean> {
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    conn.close();
+    return false;
+  } catch (error) {
+    return error instanceof Deno.errors.ConnectionRefused;
+  }
+}
+
+Deno.test(
+  "SIGTERM lets in-flight requests finish, refuses new connections and exits 0",
+  withResources,
+  async () => {
+    const db = await createTestDatabase("shutdown");
+    const port = freePort();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "src/main.ts"],
+      cwd: ROOT,
+      env: {
+        APP_ENV: "test",
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        DATABASE_URL: db.url,
+        DATABASE_READ_URL: "",
+        REDIS_URL: "",
+        EXTERNAL_MYSQL_URL: "",
+        JWT_SECRET: TEST_SECRET,
+        ROLE_MAPPING_CACHE_SECONDS: "0",
+        SHUTDOWN_GRACE_MS: "20000",
+        LOG_LEVEL: "info",
+      },
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const output: string[] = [];
+    const lines = textLines(child.stdout);
+    let releaseLock = () => {};
+    try {
+      await waitForLine(lines, output, /"msg":"listening"/);
+
+      // Real slowness, no test hook: every request reads role_domain_mapping, which this
+      // transaction locks until the signal has been sent.
+      let locked = () => {};
+      const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+      const lockReleased = new Promise<void>((resolve) => (releaseLock = resolve));
+      const holder = db.sql.begin(async (tx) => {
+        await tx`lock table role_domain_mapping in access exclusive mode`;
+        locked();
+        await lockReleased;
+      });
+      await lockTaken;
+
+      const token = await signTestToken(USERS.std);
+      let settled = 0;
+      const requests = Array.from({ length: IN_FLIGHT }, async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/auth/me`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        const body = await response.json();
+        settled++;
+        return { status: response.status, body };
+      });
+
+      // The requests are in the server once one of them waits on the lock in Postgres.
+      while (true) {
+        const [{ waiting }] = await db.sql`
+          select count(*)::int as waiting from pg_stat_activity
+          where datname = ${db.name} and wait_event_type = 'Lock'`;
+        if (waiting > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(settled, 0, "the requests are still in flight");
+
+      child.kill("SIGTERM");
+      await waitForLine(lines, output, /"msg":"shutting down"/);
+      let refused = false;
+      for (let attempt = 0; attempt < 100 && !refused; attempt++) {
+        refused = await connectionRefused(port);
+        if (!refused) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.ok(refused, "new connections are refused once shutdown started");
+      assert.equal(settled, 0, "in-flight requests are not cut off");
+
+      releaseLock();
+      await holder;
+      const answers = await Promise.all(requests);
+      for (const answer of answers) {
+        assert.equal(answer.status, 200);
+        assert.equal(answer.body.dingUserId, USERS.std.dingUserId);
+      }
+      const status = await child.status;
+      for await (const line of lines) output.push(line);
+      assert.equal(status.code, 0, output.join(""));
+      assert.match(output.join(""), /"msg":"stopped"/);
+    } finally {
+      releaseLock();
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already exited
+      }
+      await child.status;
+      await db.drop();
+    }
+  },
+);
