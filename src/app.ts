@@ -12,6 +12,7 @@ import { requestLogger, type RequestObserver } from "./presentation/middleware/r
 import { traceId } from "./presentation/middleware/trace_id.ts";
 import { problemResponse } from "./presentation/problem.ts";
 import { createRouter } from "./presentation/router.ts";
+import { syncRouter } from "./presentation/sync/sync_router.ts";
 import { AppError } from "./shared/errors.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -61,6 +62,7 @@ export function createApp(deps: Dependencies, options: AppOptions = {}) {
   app.route("/", metricsRouter(deps));
   app.route("/", authRouter(deps));
   app.route("/", groupRouter(deps));
+  app.route("/", syncRouter(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -56,3 +56,114 @@ export async function listSucceededRemoteIds(
       and remote_id = any(${remoteIds})`;
   return new Set(rows.map((row) => row.remote_id));
 }
+
+/** The customer ids of earlier successes, by remote id, for the given remote ids of a source. */
+export async function findSucceededCustomerIds(
+  sql: Queryable,
+  source: Source,
+  remoteIds: string[],
+): Promise<Map<string, number>> {
+  if (remoteIds.length === 0) return new Map();
+  const rows = await sql<{ remote_id: string; entity_id: number }[]>`
+    select remote_id, entity_id from external_system_sync
+    where entity_type = 'CUSTOMER' and source = ${source} and sync_status = 'SUCCESS'
+      and remote_id = any(${remoteIds})`;
+  return new Map(rows.map((row) => [row.remote_id, row.entity_id]));
+}
+
+/** One `external_system_sync` row as the API shows it. */
+export interface SyncRecordView {
+  id: number;
+  entityType: SyncEntityType;
+  entityId: number | null;
+  source: Source;
+  remoteId: string;
+  businessDomain: string | null;
+  syncStatus: SyncStatus;
+  errorCode: string | null;
+  errorMessage: string | null;
+  traceId: string | null;
+  operationUid: string | null;
+  syncedAt: string;
+}
+
+/** Filters and visibility of listSyncRecords. */
+export interface SyncRecordQuery {
+  entityType?: SyncEntityType;
+  entityId?: number;
+  remoteId?: string;
+  source?: Source;
+  syncStatus?: SyncStatus;
+  /** Rows of these domains are visible; `"all"` also shows rows of no or an unknown domain. */
+  domains: string[] | "all";
+  page: number;
+  pageSize: number;
+}
+
+interface SyncRecordRow {
+  id: number;
+  entity_type: SyncEntityType;
+  entity_id: number | null;
+  source: Source;
+  remote_id: string;
+  business_domain: string | null;
+  sync_status: SyncStatus;
+  error_code: string | null;
+  error_message: string | null;
+  trace_id: string | null;
+  operation_uid: string | null;
+  synced_at: Date;
+  total: number;
+}
+
+/** A page of sync records, newest first (`synced_at desc, id desc`), with the total count. */
+export async function listSyncRecords(
+  sql: Queryable,
+  query: SyncRecordQuery,
+): Promise<{ items: SyncRecordView[]; total: number }> {
+  const rows = await sql<SyncRecordRow[]>`
+    select id, entity_type, entity_id, source, remote_id, business_domain, sync_status,
+      error_code, error_message, trace_id, operation_uid, synced_at, count(*) over () as total
+    from external_system_sync
+    ${syncRecordConditions(sql, query)}
+    order by synced_at desc, id desc
+    limit ${query.pageSize} offset ${(query.page - 1) * query.pageSize}`;
+  const total = rows.length > 0 ? Number(rows[0].total) : await countSyncRecords(sql, query);
+  return {
+    total,
+    items: rows.map((row) => ({
+      id: row.id,
+      entityType: row.entity_type,
+      entityId: row.entity_id,
+      source: row.source,
+      remoteId: row.remote_id,
+      businessDomain: row.business_domain,
+      syncStatus: row.sync_status,
+      errorCode: row.error_code,
+      errorMessage: row.error_message,
+      traceId: row.trace_id,
+      operationUid: row.operation_uid,
+      syncedAt: row.synced_at.toISOString(),
+    })),
+  };
+}
+
+/** The total of a query whose page came back empty (past the last page). */
+async function countSyncRecords(sql: Queryable, query: SyncRecordQuery): Promise<number> {
+  const [row] = await sql<{ total: number }[]>`
+    select count(*) as total from external_system_sync
+    ${syncRecordConditions(sql, query)}`;
+  return Number(row.total);
+}
+
+/** The where clause of a sync-record query: visibility first, then each given filter. */
+function syncRecordConditions(sql: Queryable, query: SyncRecordQuery) {
+  return sql`
+    where true
+      ${query.domains === "all" ? sql`` : sql`and business_domain = any(${query.domains})`}
+      ${query.entityType ? sql`and entity_type = ${query.entityType}` : sql``}
+      ${query.entityId !== undefined ? sql`and entity_id = ${query.entityId}` : sql``}
+      ${query.remoteId !== undefined ? sql`and remote_id = ${query.remoteId}` : sql``}
+      ${query.source ? sql`and source = ${query.source}` : sql``}
+      ${query.syncStatus ? sql`and sync_status = ${query.syncStatus}` : sql``}`;
+}

@@ -1,0 +1,250 @@
+import type { Dependencies } from "../../dependencies.ts";
+import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
+import type { CurrentUser } from "../../domain/auth/current_user.ts";
+import { CustomerImportService } from "../../domain/customer/customer_import_service.ts";
+import { isBusinessDomain } from "../../domain/shared/business_domain.ts";
+import type { Source } from "../../domain/shared/source.ts";
+import {
+  createExternalCustomerGateway,
+  type ExternalCustomerFilter,
+  type ExternalCustomerRow,
+} from "../../infrastructure/mysql/external_customer_gateway.ts";
+import {
+  findSucceededCustomerIds,
+  insertSyncRecord,
+} from "../../infrastructure/postgres/external_sync_repository.ts";
+import { AppError, type ErrorCode, isAppError } from "../../shared/errors.ts";
+import { logger } from "../../shared/logger.ts";
+import { currentContext } from "../../shared/request_context.ts";
+import { runBounded } from "../../shared/run_bounded.ts";
+import { createCustomer } from "../customer/create_customer.ts";
+
+/** The only source with an external database configured (contract section 7). */
+export const IMPORTABLE_SOURCES = ["RB"] as const;
+
+/** Most rows one HTTP import may touch; larger imports belong to `deno task sync-external`. */
+export const MAX_HTTP_IMPORT_ROWS = 1000;
+
+/** The outcome of one source row (contract section 7). */
+export interface ImportItem {
+  remoteId: string;
+  syncStatus: "SUCCESS" | "FAILED";
+  customerId?: number;
+  errorCode?: string;
+}
+
+/** The answer of an import: counts plus one item per row (ADR 0041). */
+export interface ImportSummary {
+  imported: number;
+  skipped: number;
+  failed: number;
+  items: ImportItem[];
+}
+
+/** Where an import stands, reported after every page. */
+export interface ImportProgress {
+  done: number;
+  total: number;
+  imported: number;
+  skipped: number;
+  failed: number;
+}
+
+/** The command of importExternalCustomers. */
+export interface ImportExternalCustomersCommand {
+  user: CurrentUser;
+  source: Source;
+  remoteIds?: string[];
+  updatedSince?: Date;
+  /** More matching rows than this is 400 VALIDATION_FAILED (the HTTP limit). */
+  maxRows?: number;
+  /** Rows read from the source per page (one succeeded-lookup per page). */
+  pageSize?: number;
+  /** createCustomer calls in flight at once; keep below the Postgres pool size. */
+  concurrency?: number;
+  /** `failed` keeps only FAILED items (a million-row CLI run needs no SUCCESS list). */
+  keepItems?: "all" | "failed";
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+/**
+ * Imports rows of the external source through createCustomer: rows whose `(source, remoteId)`
+ * already succeeded are skipped, rows of a domain the user lacks fail FORBIDDEN, every other row
+ * is created or fails with the code HTTP would answer; a bad row never stops the import. Exactly
+ * one FAILED sync row is written per failed row: by createCustomer for rows it ran, here for rows
+ * refused before it.
+ */
+export async function importExternalCustomers(
+  deps: Dependencies,
+  command: ImportExternalCustomersCommand,
+): Promise<ImportSummary> {
+  const { user } = command;
+  BusinessDomainGuard.requireAny(user);
+  if (!(IMPORTABLE_SOURCES as readonly string[]).includes(command.source)) {
+    const message =
+      `no external source is configured for ${command.source}; only RB can be imported`;
+    throw new AppError("VALIDATION_FAILED", message, { errors: [{ path: "source", message }] });
+  }
+  if (!deps.mysql) {
+    throw new AppError(
+      "EXTERNAL_SOURCE_NOT_CONFIGURED",
+      "the external customer source is not configured (EXTERNAL_MYSQL_URL is unset)",
+    );
+  }
+  const gateway = createExternalCustomerGateway(deps.mysql);
+  const filter: ExternalCustomerFilter = {
+    remoteIds: command.remoteIds,
+    updatedSince: command.updatedSince,
+  };
+  const total = await gateway.count(filter);
+  if (command.maxRows !== undefined && total > command.maxRows) throw tooManyRows(command, total);
+
+  const started = performance.now();
+  const keepAll = command.keepItems !== "failed";
+  const summary: ImportSummary = { imported: 0, skipped: 0, failed: 0, items: [] };
+  const seen = new Set<string>();
+  let done = 0;
+
+  const fail = async (
+    remoteId: string,
+    businessDomain: string | null,
+    error: AppError,
+  ): Promise<ImportItem> => {
+    await insertSyncRecord(deps.db.sql, {
+      entityType: "CUSTOMER",
+      entityId: null,
+      source: command.source,
+      remoteId,
+      businessDomain,
+      syncStatus: "FAILED",
+      errorCode: error.code,
+      errorMessage: error.message,
+      traceId: currentContext()?.traceId ?? null,
+      operationUid: user.dingUserId,
+    });
+    deps.metrics?.recordSyncOutcome(command.source, "FAILED");
+    return { remoteId, syncStatus: "FAILED", errorCode: error.code };
+  };
+
+  const importRow = async (row: ExternalCustomerRow): Promise<ImportItem> => {
+    const domain = row.businessDomain?.trim() ?? "";
+    if (!isBusinessDomain(domain)) {
+      // What POST /customers answers for this body: the schema rejects the domain before the guard.
+      const message = `business_domain ${
+        JSON.stringify(row.businessDomain)
+      } is not a business domain`;
+      return await fail(
+        row.remoteId,
+        row.businessDomain,
+        new AppError("VALIDATION_FAILED", message),
+      );
+    }
+    if (!BusinessDomainGuard.canSee(user, domain)) {
+      const message = `business domain ${domain} is not granted to user ${user.dingUserId}`;
+      return await fail(row.remoteId, domain, new AppError("FORBIDDEN", message));
+    }
+    const input = CustomerImportService.normalise({
+      remote_id: row.remoteId,
+      customer_name: row.customerName,
+      company_name: row.companyName,
+      company_ref_id: row.companyRefId,
+      business_domain: row.businessDomain,
+      contact_name: row.contactName,
+      contact_phone: row.contactPhone,
+      updated_at: row.updatedAt,
+    });
+    try {
+      const { customer, created } = await createCustomer(deps, { user, input });
+      if (created) summary.imported++;
+      else {
+        // A concurrent import of the same row won the race: createCustomer replayed it.
+        summary.skipped++;
+        deps.metrics?.recordSyncOutcome(command.source, "SKIPPED");
+      }
+      return { remoteId: row.remoteId, syncStatus: "SUCCESS", customerId: customer.id };
+    } catch (error) {
+      // createCustomer has already written the FAILED sync row of this attempt.
+      if (isAppError(error)) return failedItem(row.remoteId, error.code);
+      logger.error("external import row failed unexpectedly", {
+        remoteId: row.remoteId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return failedItem(row.remoteId, "INTERNAL_ERROR");
+    }
+  };
+
+  const importPage = async (rows: ExternalCustomerRow[]): Promise<void> => {
+    for (const row of rows) seen.add(row.remoteId);
+    const succeeded = await findSucceededCustomerIds(
+      deps.db.sql,
+      command.source,
+      rows.map((row) => row.remoteId),
+    );
+    const items: ImportItem[] = new Array(rows.length);
+    const pending: number[] = [];
+    rows.forEach((row, index) => {
+      const customerId = succeeded.get(row.remoteId);
+      if (customerId === undefined) pending.push(index);
+      else items[index] = { remoteId: row.remoteId, syncStatus: "SUCCESS", customerId };
+    });
+    const skippedBefore = rows.length - pending.length;
+    summary.skipped += skippedBefore;
+    if (skippedBefore > 0) {
+      deps.metrics?.recordSyncOutcome(command.source, "SKIPPED", skippedBefore);
+    }
+    await runBounded(pending, command.concurrency ?? 4, async (index) => {
+      items[index] = await importRow(rows[index]);
+    });
+    for (const item of items) {
+      if (item.syncStatus === "FAILED") summary.failed++;
+      if (keepAll || item.syncStatus === "FAILED") summary.items.push(item);
+    }
+    done += rows.length;
+    command.onProgress?.({ done, total, ...counts(summary) });
+  };
+
+  const pages = gateway.pages(filter, { pageSize: command.pageSize ?? 500 });
+  try {
+    // Read the next page while this one is written: the source and Postgres work in parallel.
+    let next = pages.next();
+    while (true) {
+      const page = await next;
+      if (page.done) break;
+      next = pages.next();
+      next.catch(() => {});
+      await importPage(page.value);
+    }
+  } finally {
+    await pages.return(undefined);
+  }
+
+  const missing = (command.remoteIds ?? []).filter((id) => !seen.has(id));
+  for (const remoteId of new Set(missing)) {
+    const error = new AppError("NOT_FOUND", `remote id ${remoteId} is not in the external source`);
+    summary.items.push(await fail(remoteId, null, error));
+    summary.failed++;
+  }
+  logger.info("external import finished", {
+    source: command.source,
+    total,
+    ...counts(summary),
+    notFound: missing.length,
+    durationMs: Math.round(performance.now() - started),
+  });
+  return summary;
+}
+
+function failedItem(remoteId: string, errorCode: ErrorCode): ImportItem {
+  return { remoteId, syncStatus: "FAILED", errorCode };
+}
+
+function counts(summary: ImportSummary) {
+  return { imported: summary.imported, skipped: summary.skipped, failed: summary.failed };
+}
+
+function tooManyRows(command: ImportExternalCustomersCommand, total: number): AppError {
+  const path = command.remoteIds ? "remoteIds" : "updatedSince";
+  const message = `the import matches ${total} rows, more than ${command.maxRows} per request; ` +
+    "narrow it with updatedSince or remoteIds, or run `deno task sync-external` for bulk imports";
+  return new AppError("VALIDATION_FAILED", message, { errors: [{ path, message }] });
+}

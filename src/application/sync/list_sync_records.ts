@@ -1,0 +1,49 @@
+import type { Dependencies } from "../../dependencies.ts";
+import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
+import type { CurrentUser } from "../../domain/auth/current_user.ts";
+import type { Source } from "../../domain/shared/source.ts";
+import {
+  listSyncRecords as listSyncRecordRows,
+  type SyncEntityType,
+  type SyncRecordView,
+  type SyncStatus,
+} from "../../infrastructure/postgres/external_sync_repository.ts";
+import { listEnabledDomainCodes } from "../../infrastructure/postgres/role_mapping_repository.ts";
+
+/** The command of listSyncRecords. */
+export interface ListSyncRecordsCommand {
+  user: CurrentUser;
+  entityType?: SyncEntityType;
+  entityId?: number;
+  remoteId?: string;
+  source?: Source;
+  syncStatus?: SyncStatus;
+  page: number;
+  pageSize: number;
+}
+
+/**
+ * Sync records newest first, restricted to the user's domains. Rows with no or an unknown domain
+ * (a FAILED import of a bad row, a remote id missing from the source) belong to no domain, so only
+ * a user holding every enabled domain sees them (ADR 0043).
+ */
+export async function listSyncRecords(
+  deps: Dependencies,
+  command: ListSyncRecordsCommand,
+): Promise<{ items: SyncRecordView[]; page: number; pageSize: number; total: number }> {
+  const { user, page, pageSize } = command;
+  const visible = BusinessDomainGuard.visibleDomains(user);
+  const enabled = await listEnabledDomainCodes(deps.db.readSql);
+  const holdsAll = enabled.every((code) => visible.includes(code));
+  const { items, total } = await listSyncRecordRows(deps.db.readSql, {
+    entityType: command.entityType,
+    entityId: command.entityId,
+    remoteId: command.remoteId,
+    source: command.source,
+    syncStatus: command.syncStatus,
+    domains: holdsAll ? "all" : visible,
+    page,
+    pageSize,
+  });
+  return { items, page, pageSize, total };
+}
