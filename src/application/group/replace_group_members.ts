@@ -37,11 +37,13 @@ export async function replaceGroupMembers(
   ensureUniqueMemberIds(customerIds);
   const operator = { uid: user.dingUserId, name: user.name };
   const { group, added, removed } = await deps.db.sql.begin(async (tx) => {
+    // Customers before the group: the same lock order as a customer update that removes the
+    // customer from groups (customer row, then group rows), so the two cannot deadlock.
+    const candidates = await lockMemberCandidates(tx, customerIds);
     const locked = await lockCustomerGroup(tx, id);
     if (!locked) throw groupNotFound(id);
     BusinessDomainGuard.ensureVisible(user, locked.businessDomain, () => groupNotFound(id));
     ensureVersion(expectedVersion, locked.version);
-    const candidates = await lockMemberCandidates(tx, customerIds);
     ensureAssignable(locked, customerIds, candidates, user);
     const change = await replaceMembers(tx, id, customerIds, operator);
     const group = await touchCustomerGroup(tx, id, operator);
