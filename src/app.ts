@@ -1,6 +1,7 @@
 import { bodyLimit } from "hono/body-limit";
 import type { Dependencies } from "./dependencies.ts";
 import { authRouter } from "./presentation/auth/auth_router.ts";
+import { customerRouter } from "./presentation/customers/customer_router.ts";
 import { docsRouter } from "./presentation/docs/docs_router.ts";
 import { groupRouter } from "./presentation/groups/group_router.ts";
 import { healthRouter } from "./presentation/health/health_router.ts";
@@ -61,6 +62,7 @@ export function createApp(deps: Dependencies, options: AppOptions = {}) {
   app.route("/", healthRouter(deps));
   app.route("/", metricsRouter(deps));
   app.route("/", authRouter(deps));
+  app.route("/", customerRouter(deps));
   app.route("/", groupRouter(deps));
   app.route("/", syncRouter(deps));
 

@@ -1,0 +1,50 @@
+import type { Dependencies } from "../../dependencies.ts";
+import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
+import type { CurrentUser } from "../../domain/auth/current_user.ts";
+import type { CustomerView } from "../../domain/customer/customer.ts";
+import type { CustomerStatus } from "../../domain/customer/customer_status.ts";
+import type { Source } from "../../domain/shared/source.ts";
+import {
+  countCustomers,
+  type CustomerSort,
+  queryCustomerPage,
+} from "../../infrastructure/postgres/customer_repository.ts";
+import type { Page } from "../../presentation/pagination.ts";
+
+/** The filters, sort and page of GET /customers. */
+export interface QueryCustomersInput {
+  keyword?: string;
+  businessDomain?: string;
+  status?: CustomerStatus;
+  source?: Source;
+  companyId?: number;
+  groupId?: number;
+  sort: CustomerSort;
+  page: number;
+  pageSize: number;
+}
+
+/** A page of customers, always restricted to the user's domains (403 for a foreign filter). */
+export async function queryCustomers(
+  deps: Pick<Dependencies, "db">,
+  command: { user: CurrentUser } & QueryCustomersInput,
+): Promise<Page<CustomerView>> {
+  const domains = BusinessDomainGuard.filterDomains(command.user, command.businessDomain);
+  const filter = {
+    domains,
+    keyword: command.keyword,
+    status: command.status,
+    source: command.source,
+    companyId: command.companyId,
+    groupId: command.groupId,
+  };
+  const [items, total] = await Promise.all([
+    queryCustomerPage(deps.db.readSql, filter, {
+      sort: command.sort,
+      limit: command.pageSize,
+      offset: (command.page - 1) * command.pageSize,
+    }),
+    countCustomers(deps.db.readSql, filter),
+  ]);
+  return { items, page: command.page, pageSize: command.pageSize, total };
+}

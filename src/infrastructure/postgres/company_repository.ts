@@ -1,0 +1,205 @@
+import type { Company } from "../../domain/customer/company.ts";
+import type { Source } from "../../domain/shared/source.ts";
+import type { Queryable } from "./database.ts";
+import { mapUniqueViolation } from "./unique_violation.ts";
+
+/** A company row as selected by this repository. */
+export interface CompanyRow {
+  id: number;
+  company_code: string;
+  company_name: string;
+  source: Source;
+  source_ref_id: string | null;
+  unified_social_credit_code: string | null;
+  address: string | null;
+  contact_name: string | null;
+  contact_phone: string | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** Maps a company row to the domain's Company (the contract's company JSON). */
+export function toCompany(row: CompanyRow): Company {
+  return {
+    id: row.id,
+    companyCode: row.company_code,
+    companyName: row.company_name,
+    source: row.source,
+    sourceRefId: row.source_ref_id,
+    unifiedSocialCreditCode: row.unified_social_credit_code,
+    address: row.address,
+    contactName: row.contact_name,
+    contactPhone: row.contact_phone,
+    version: row.version,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+const COLUMNS = `id, company_code, company_name, source, source_ref_id, unified_social_credit_code,
+  address, contact_name, contact_phone, version, created_at, updated_at`;
+
+/** How a company may be looked up. */
+export type CompanyKey =
+  | { companyCode: string }
+  | { source: Source; sourceRefId: string }
+  | { unifiedSocialCreditCode: string };
+
+/** The company with the given natural key. */
+export async function findCompanyByKey(
+  tx: Queryable,
+  key: CompanyKey,
+): Promise<Company | undefined> {
+  const where = "companyCode" in key
+    ? tx`company_code = ${key.companyCode}`
+    : "sourceRefId" in key
+    ? tx`source = ${key.source} and source_ref_id = ${key.sourceRefId}`
+    : tx`unified_social_credit_code = ${key.unifiedSocialCreditCode}`;
+  const [row] = await tx<CompanyRow[]>`
+    select ${tx.unsafe(COLUMNS)} from company where ${where}`;
+  return row ? toCompany(row) : undefined;
+}
+
+/** The next number of `company_code_seq`. */
+export async function nextCompanyCodeNumber(tx: Queryable): Promise<number> {
+  const [row] = await tx<{ n: number }[]>`select nextval('company_code_seq') as n`;
+  return Number(row.n);
+}
+
+/** A company to insert. */
+export interface NewCompany {
+  companyCode: string;
+  companyName: string;
+  source: Source;
+  sourceRefId: string | null;
+  unifiedSocialCreditCode: string | null;
+  address: string | null;
+  contactName: string | null;
+  contactPhone: string | null;
+}
+
+/**
+ * Inserts a company; answers undefined when a concurrent writer already holds one of its unique
+ * keys (the caller looks it up again instead of failing the whole create).
+ */
+export async function insertCompany(
+  tx: Queryable,
+  company: NewCompany,
+): Promise<Company | undefined> {
+  const [row] = await tx<CompanyRow[]>`
+    insert into company (company_code, company_name, source, source_ref_id,
+      unified_social_credit_code, address, contact_name, contact_phone)
+    values (${company.companyCode}, ${company.companyName}, ${company.source},
+      ${company.sourceRefId}, ${company.unifiedSocialCreditCode}, ${company.address},
+      ${company.contactName}, ${company.contactPhone})
+    on conflict do nothing
+    returning ${tx.unsafe(COLUMNS)}`;
+  return row ? toCompany(row) : undefined;
+}
+
+/** Fields of an existing company an upsert may change. */
+export type CompanyChanges = Partial<
+  Pick<
+    NewCompany,
+    "companyName" | "unifiedSocialCreditCode" | "address" | "contactName" | "contactPhone"
+  >
+>;
+
+const CHANGE_COLUMNS: Record<keyof CompanyChanges, string> = {
+  companyName: "company_name",
+  unifiedSocialCreditCode: "unified_social_credit_code",
+  address: "address",
+  contactName: "contact_name",
+  contactPhone: "contact_phone",
+};
+
+/** Applies changes to a company, bumping its version; 409 COMPANY_DUPLICATED on a taken USCC. */
+export async function updateCompany(
+  tx: Queryable,
+  id: number,
+  changes: CompanyChanges,
+): Promise<Company> {
+  const values: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(changes)) {
+    values[CHANGE_COLUMNS[field as keyof CompanyChanges]] = value;
+  }
+  try {
+    const [row] = await tx<CompanyRow[]>`
+      update company set ${tx(values as never)}, version = version + 1, updated_at = now()
+      where id = ${id}
+      returning ${tx.unsafe(COLUMNS)}`;
+    return toCompany(row);
+  } catch (error) {
+    mapUniqueViolation(error);
+  }
+}
+
+/** Ids of the customers of a company (their cached details show it). */
+export async function listCustomerIdsOfCompany(sql: Queryable, companyId: number) {
+  const rows = await sql<{ id: number }[]>`select id from customer where company_id = ${companyId}`;
+  return rows.map((row) => row.id);
+}
+
+/** Filters of the company list. */
+export interface CompanyFilter {
+  domains: string[];
+  keyword?: string;
+  sort: { field: "createdAt" | "companyName" | "companyCode"; direction: "asc" | "desc" };
+  limit: number;
+  offset: number;
+}
+
+const COMPANY_SORT_COLUMNS = {
+  createdAt: "co.created_at",
+  companyName: "co.company_name",
+  companyCode: "co.company_code",
+} as const;
+
+/** Escapes LIKE wildcards so a keyword matches literally. */
+export function likePattern(keyword: string): string {
+  return `%${keyword.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+}
+
+function companyWhere(sql: Queryable, filter: Omit<CompanyFilter, "sort" | "limit" | "offset">) {
+  const keyword = filter.keyword
+    ? sql`and (co.company_name ilike ${likePattern(filter.keyword)}
+        or co.company_code ilike ${likePattern(filter.keyword)})`
+    : sql``;
+  return sql`exists (select 1 from customer c where c.company_id = co.id
+      and c.business_domain = any(${filter.domains}::text[])) ${keyword}`;
+}
+
+/** A page of companies having a customer in the given domains. */
+export async function queryCompanies(sql: Queryable, filter: CompanyFilter): Promise<Company[]> {
+  const column = sql(COMPANY_SORT_COLUMNS[filter.sort.field]);
+  const direction = filter.sort.direction === "desc" ? sql`desc` : sql`asc`;
+  const rows = await sql<CompanyRow[]>`
+    select ${sql.unsafe(COLUMNS.replace(/(\w+)/g, "co.$1"))} from company co
+    where ${companyWhere(sql, filter)}
+    order by ${column} ${direction}, co.id ${direction}
+    limit ${filter.limit} offset ${filter.offset}`;
+  return rows.map(toCompany);
+}
+
+/** How many companies the list filter matches (kept separate so it can be estimated later). */
+export async function countCompanies(
+  sql: Queryable,
+  filter: Omit<CompanyFilter, "sort" | "limit" | "offset">,
+): Promise<number> {
+  const [row] = await sql<{ total: number }[]>`
+    select count(*)::int as total from company co where ${companyWhere(sql, filter)}`;
+  return row.total;
+}
+
+/** The company when it has a customer in one of the domains. */
+export async function findVisibleCompany(
+  sql: Queryable,
+  id: number,
+  domains: string[],
+): Promise<Company | undefined> {
+  const [row] = await sql<CompanyRow[]>`
+    select ${sql.unsafe(COLUMNS.replace(/(\w+)/g, "co.$1"))} from company co
+    where co.id = ${id} and ${companyWhere(sql, { domains })}`;
+  return row ? toCompany(row) : undefined;
+}

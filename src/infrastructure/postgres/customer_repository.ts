@@ -1,0 +1,329 @@
+import type { CompanyView } from "../../domain/customer/company.ts";
+import type { CustomerDetailView, CustomerView } from "../../domain/customer/customer.ts";
+import type { CustomerStatus } from "../../domain/customer/customer_status.ts";
+import type { Source } from "../../domain/shared/source.ts";
+import { type CompanyRow, likePattern, toCompany } from "./company_repository.ts";
+import type { Queryable } from "./database.ts";
+import { mapUniqueViolation } from "./unique_violation.ts";
+
+interface CustomerRow {
+  id: number;
+  customer_code: string;
+  customer_name: string;
+  business_domain: string;
+  status: CustomerStatus;
+  source: Source;
+  external_code: string | null;
+  contact_name: string | null;
+  contact_phone: string | null;
+  remark: string | null;
+  operation_uid: string;
+  operation_name: string;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  company_id: number;
+  company_code: string;
+  company_name: string;
+}
+
+const CUSTOMER_COLUMNS = `c.id, c.customer_code, c.customer_name, c.business_domain, c.status,
+  c.source, c.external_code, c.contact_name, c.contact_phone, c.remark, c.operation_uid,
+  c.operation_name, c.version, c.created_at, c.updated_at, c.company_id, co.company_code,
+  co.company_name`;
+
+function toCustomerView(row: CustomerRow): CustomerView {
+  return {
+    id: row.id,
+    customerCode: row.customer_code,
+    customerName: row.customer_name,
+    businessDomain: row.business_domain,
+    status: row.status,
+    source: row.source,
+    externalCode: row.external_code,
+    contactName: row.contact_name,
+    contactPhone: row.contact_phone,
+    remark: row.remark,
+    company: { id: row.company_id, companyCode: row.company_code, companyName: row.company_name },
+    operationUid: row.operation_uid,
+    operationName: row.operation_name,
+    version: row.version,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+/** The next number of `customer_code_seq`. */
+export async function nextCustomerCodeNumber(tx: Queryable): Promise<number> {
+  const [row] = await tx<{ n: number }[]>`select nextval('customer_code_seq') as n`;
+  return Number(row.n);
+}
+
+/** A customer to insert. */
+export interface NewCustomer {
+  customerCode: string;
+  customerName: string;
+  companyId: number;
+  businessDomain: string;
+  status: CustomerStatus;
+  source: Source;
+  externalCode: string | null;
+  contactName: string | null;
+  contactPhone: string | null;
+  remark: string | null;
+  operationUid: string;
+  operationName: string;
+}
+
+/** Inserts a customer; a taken code or (source, externalCode) is 409 CUSTOMER_DUPLICATED. */
+export async function insertCustomer(tx: Queryable, customer: NewCustomer): Promise<number> {
+  try {
+    const [row] = await tx<{ id: number }[]>`
+      insert into customer (customer_code, customer_name, company_id, business_domain, status,
+        source, external_code, contact_name, contact_phone, remark, operation_uid, operation_name)
+      values (${customer.customerCode}, ${customer.customerName}, ${customer.companyId},
+        ${customer.businessDomain}, ${customer.status}, ${customer.source},
+        ${customer.externalCode}, ${customer.contactName}, ${customer.contactPhone},
+        ${customer.remark}, ${customer.operationUid}, ${customer.operationName})
+      returning id`;
+    return row.id;
+  } catch (error) {
+    mapUniqueViolation(error);
+  }
+}
+
+/** The Customer JSON of one customer, whatever its domain (callers check visibility). */
+export async function findCustomerView(
+  sql: Queryable,
+  id: number,
+): Promise<CustomerView | undefined> {
+  const [row] = await sql<CustomerRow[]>`
+    select ${sql.unsafe(CUSTOMER_COLUMNS)}
+    from customer c join company co on co.id = c.company_id
+    where c.id = ${id}`;
+  return row ? toCustomerView(row) : undefined;
+}
+
+/** The customer detail (full company, groups), whatever its domain (callers check visibility). */
+export async function findCustomerDetail(
+  sql: Queryable,
+  id: number,
+): Promise<CustomerDetailView | undefined> {
+  const [row] = await sql<(CustomerRow & { company: CompanyRow })[]>`
+    select ${sql.unsafe(CUSTOMER_COLUMNS)}, row_to_json(co.*) as company
+    from customer c join company co on co.id = c.company_id
+    where c.id = ${id}`;
+  if (!row) return undefined;
+  const groups = await sql<{ id: number; group_name: string }[]>`
+    select g.id, g.group_name
+    from customer_group_member m join customer_group g on g.id = m.group_id
+    where m.customer_id = ${id}
+    order by g.id`;
+  const json = row.company as unknown as Record<string, unknown>;
+  const company: CompanyView = toCompany({
+    ...(json as unknown as CompanyRow),
+    id: Number(json.id),
+    created_at: new Date(json.created_at as string),
+    updated_at: new Date(json.updated_at as string),
+  });
+  return {
+    ...toCustomerView(row),
+    company,
+    groups: groups.map((group) => ({ id: group.id, groupName: group.group_name })),
+  };
+}
+
+/** Short rows of customers by id (for group membership checks). */
+export async function findCustomerRowsByIds(sql: Queryable, ids: number[]): Promise<
+  {
+    id: number;
+    business_domain: string;
+    status: CustomerStatus;
+    customer_code: string;
+    customer_name: string;
+  }[]
+> {
+  if (ids.length === 0) return [];
+  return await sql`
+    select id, business_domain, status, customer_code, customer_name
+    from customer where id = any(${ids}::bigint[])`;
+}
+
+/** The state a customer write decides on, row-locked until the transaction ends. */
+export interface LockedCustomer {
+  id: number;
+  businessDomain: string;
+  status: CustomerStatus;
+  version: number;
+  customerName: string;
+  contactName: string | null;
+  contactPhone: string | null;
+  remark: string | null;
+}
+
+/** Locks a customer row (`for update`) and answers what a write decides on. */
+export async function lockCustomer(tx: Queryable, id: number): Promise<LockedCustomer | undefined> {
+  const [row] = await tx<
+    {
+      id: number;
+      business_domain: string;
+      status: CustomerStatus;
+      version: number;
+      customer_name: string;
+      contact_name: string | null;
+      contact_phone: string | null;
+      remark: string | null;
+    }[]
+  >`
+    select id, business_domain, status, version, customer_name, contact_name, contact_phone, remark
+    from customer where id = ${id} for update`;
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    businessDomain: row.business_domain,
+    status: row.status,
+    version: row.version,
+    customerName: row.customer_name,
+    contactName: row.contact_name,
+    contactPhone: row.contact_phone,
+    remark: row.remark,
+  };
+}
+
+/** Fields PATCH /customers/{id} may change. */
+export interface CustomerChanges {
+  customerName?: string;
+  contactName?: string | null;
+  contactPhone?: string | null;
+  remark?: string | null;
+  businessDomain?: string;
+  status?: CustomerStatus;
+}
+
+const CHANGE_COLUMNS: Record<keyof CustomerChanges, string> = {
+  customerName: "customer_name",
+  contactName: "contact_name",
+  contactPhone: "contact_phone",
+  remark: "remark",
+  businessDomain: "business_domain",
+  status: "status",
+};
+
+/** Writes changes with the operator, bumping the version; answers the new version. */
+export async function updateCustomerRow(
+  tx: Queryable,
+  id: number,
+  changes: CustomerChanges,
+  operator: { uid: string; name: string },
+): Promise<number> {
+  const values: Record<string, unknown> = {
+    operation_uid: operator.uid,
+    operation_name: operator.name,
+  };
+  for (const [field, value] of Object.entries(changes)) {
+    if (value !== undefined) values[CHANGE_COLUMNS[field as keyof CustomerChanges]] = value;
+  }
+  try {
+    const [row] = await tx<{ version: number }[]>`
+      update customer set ${tx(values as never)}, version = version + 1, updated_at = now()
+      where id = ${id}
+      returning version`;
+    return row.version;
+  } catch (error) {
+    mapUniqueViolation(error);
+  }
+}
+
+/** Ids of the groups listing the customer (their cached details show it). */
+export async function listGroupIdsOfCustomer(sql: Queryable, customerId: number) {
+  const rows = await sql<{ group_id: number }[]>`
+    select group_id from customer_group_member where customer_id = ${customerId}`;
+  return rows.map((row) => row.group_id);
+}
+
+/**
+ * Removes the customer from the groups of a domain (it moved away), bumping those groups'
+ * version and operator; answers their ids.
+ */
+export async function removeFromGroupsOfDomain(
+  tx: Queryable,
+  customerId: number,
+  domain: string,
+  operator: { uid: string; name: string },
+): Promise<number[]> {
+  const rows = await tx<{ group_id: number }[]>`
+    delete from customer_group_member m using customer_group g
+    where m.group_id = g.id and m.customer_id = ${customerId} and g.business_domain = ${domain}
+    returning m.group_id`;
+  const ids = rows.map((row) => row.group_id);
+  if (ids.length > 0) {
+    await tx`
+      update customer_group set version = version + 1, updated_at = now(),
+        operation_uid = ${operator.uid}, operation_name = ${operator.name}
+      where id = any(${ids}::bigint[])`;
+  }
+  return ids;
+}
+
+/** Filters of the customer list; `domains` is never empty (the guard decides it). */
+export interface CustomerFilter {
+  domains: string[];
+  keyword?: string;
+  status?: CustomerStatus;
+  source?: Source;
+  companyId?: number;
+  groupId?: number;
+}
+
+/** Sort of the customer list; ties are broken by id in the same direction. */
+export interface CustomerSort {
+  field: "createdAt" | "customerName" | "customerCode";
+  direction: "asc" | "desc";
+}
+
+const SORT_COLUMNS = {
+  createdAt: "c.created_at",
+  customerName: "c.customer_name",
+  customerCode: "c.customer_code",
+} as const;
+
+function customerWhere(sql: Queryable, filter: CustomerFilter) {
+  const parts = [sql`c.business_domain = any(${filter.domains}::text[])`];
+  if (filter.keyword) {
+    // ILIKE '%k%' on each trigram-indexed column: Postgres answers it with a BitmapOr of both.
+    const pattern = likePattern(filter.keyword);
+    parts.push(sql`(c.customer_name ilike ${pattern} or c.customer_code ilike ${pattern})`);
+  }
+  if (filter.status) parts.push(sql`c.status = ${filter.status}`);
+  if (filter.source) parts.push(sql`c.source = ${filter.source}`);
+  if (filter.companyId !== undefined) parts.push(sql`c.company_id = ${filter.companyId}`);
+  if (filter.groupId !== undefined) {
+    parts.push(sql`exists (select 1 from customer_group_member m
+      where m.group_id = ${filter.groupId} and m.customer_id = c.id)`);
+  }
+  return parts.reduce((all, part) => sql`${all} and ${part}`);
+}
+
+/** One page of customers matching the filter. */
+export async function queryCustomerPage(
+  sql: Queryable,
+  filter: CustomerFilter,
+  page: { sort: CustomerSort; limit: number; offset: number },
+): Promise<CustomerView[]> {
+  const column = sql(SORT_COLUMNS[page.sort.field]);
+  const direction = page.sort.direction === "desc" ? sql`desc` : sql`asc`;
+  const rows = await sql<CustomerRow[]>`
+    select ${sql.unsafe(CUSTOMER_COLUMNS)}
+    from customer c join company co on co.id = c.company_id
+    where ${customerWhere(sql, filter)}
+    order by ${column} ${direction}, c.id ${direction}
+    limit ${page.limit} offset ${page.offset}`;
+  return rows.map(toCustomerView);
+}
+
+/** How many customers match the filter (separate so it can become an estimate on big tables). */
+export async function countCustomers(sql: Queryable, filter: CustomerFilter): Promise<number> {
+  const [row] = await sql<{ total: number }[]>`
+    select count(*)::int as total from customer c where ${customerWhere(sql, filter)}`;
+  return row.total;
+}

@@ -1,0 +1,70 @@
+import { createCustomer } from "../../application/customer/create_customer.ts";
+import { getCustomer } from "../../application/customer/get_customer.ts";
+import { queryCustomers } from "../../application/customer/query_customers.ts";
+import { updateCustomer } from "../../application/customer/update_customer.ts";
+import { updateCustomerStatus } from "../../application/customer/update_customer_status.ts";
+import type { Dependencies } from "../../dependencies.ts";
+import { parseSort } from "../pagination.ts";
+import { createRouter } from "../router.ts";
+import { etag, parseIfMatch } from "../versioning.ts";
+import {
+  createCustomerRoute,
+  CUSTOMER_SORT_FIELDS,
+  getCustomerRoute,
+  listCustomersRoute,
+  updateCustomerRoute,
+  updateCustomerStatusRoute,
+} from "./customer_routes.ts";
+
+type SortField = typeof CUSTOMER_SORT_FIELDS[number];
+
+/** /customers: create or import, list, detail, update, status. */
+export function customerRouter(deps: Dependencies) {
+  return createRouter()
+    .openapi(createCustomerRoute, async (c) => {
+      const { customer, created } = await createCustomer(deps, {
+        user: c.get("user"),
+        input: c.req.valid("json"),
+      });
+      if (!created) return c.json(customer, 200);
+      c.header("Location", `/customers/${customer.id}`);
+      return c.json(customer, 201);
+    })
+    .openapi(listCustomersRoute, async (c) => {
+      const { sort, keyword, ...query } = c.req.valid("query");
+      const page = await queryCustomers(deps, {
+        user: c.get("user"),
+        ...query,
+        keyword: keyword?.trim() || undefined,
+        sort: parseSort<SortField>(sort),
+      });
+      return c.json(page, 200);
+    })
+    .openapi(getCustomerRoute, async (c) => {
+      const detail = await getCustomer(deps, { user: c.get("user"), id: c.req.valid("param").id });
+      c.header("ETag", etag(detail.version));
+      return c.json(detail, 200);
+    })
+    .openapi(updateCustomerRoute, async (c) => {
+      const detail = await updateCustomer(deps, {
+        user: c.get("user"),
+        id: c.req.valid("param").id,
+        ifMatch: parseIfMatch(c.req.valid("header")["if-match"]),
+        changes: c.req.valid("json"),
+      });
+      c.header("ETag", etag(detail.version));
+      return c.json(detail, 200);
+    })
+    .openapi(updateCustomerStatusRoute, async (c) => {
+      const body = c.req.valid("json");
+      const detail = await updateCustomerStatus(deps, {
+        user: c.get("user"),
+        id: c.req.valid("param").id,
+        ifMatch: parseIfMatch(c.req.valid("header")["if-match"]),
+        status: body.status,
+        reason: body.reason || undefined,
+      });
+      c.header("ETag", etag(detail.version));
+      return c.json(detail, 200);
+    });
+}

@@ -1,0 +1,153 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  BusinessDomainSchema,
+  ContactNameSchema,
+  ContactPhoneSchema,
+  CreateCustomerBodySchema,
+  CustomerNameSchema,
+  RemarkSchema,
+  SourceSchema,
+} from "../../application/customer/create_customer_schema.ts";
+import { CUSTOMER_STATUSES } from "../../domain/customer/customer_status.ts";
+import { etagHeader, ifMatchHeader, problemResponses } from "../openapi.ts";
+import { pageQueryFields, pageSchema, sortQueryField } from "../pagination.ts";
+import {
+  businessDomainQuery,
+  CustomerDetailSchema,
+  CustomerSchema,
+  IdParamSchema,
+  keywordQuery,
+  optionalIdQuery,
+} from "./customer_schemas.ts";
+
+export { CreateCustomerBodySchema };
+
+export const CUSTOMER_SORT_FIELDS = ["createdAt", "customerName", "customerCode"] as const;
+
+const json = <T extends z.ZodType>(schema: T) => ({ "application/json": { schema } });
+
+export const createCustomerRoute = createRoute({
+  method: "post",
+  path: "/customers",
+  tags: ["Customers"],
+  summary: "Create or import a customer with its company, in one transaction",
+  description: "The company is found by companyCode, else by (source, sourceRefId), else by " +
+    "unifiedSocialCreditCode; with a companyName it is upserted, without one it must exist. " +
+    "With a remoteId (required unless the source is MANUAL) a sync record is written; a second " +
+    "import of an already successful (source, remoteId) answers 200 with the existing customer.",
+  security: [{ bearerAuth: [] }],
+  request: { body: { required: true, content: json(CreateCustomerBodySchema) } },
+  responses: {
+    201: {
+      description: "Created",
+      headers: { Location: { description: "/customers/{id}", schema: { type: "string" } } },
+      content: json(CustomerSchema),
+    },
+    200: {
+      description: "Replay of an earlier successful import of (source, remoteId)",
+      content: json(CustomerSchema),
+    },
+    ...problemResponses(400, 401, 403, 409, 413, 422, 429),
+  },
+});
+
+export const ListCustomersQuerySchema = z.strictObject({
+  keyword: keywordQuery,
+  businessDomain: businessDomainQuery,
+  status: z.enum(CUSTOMER_STATUSES).optional(),
+  source: SourceSchema.optional(),
+  companyId: optionalIdQuery,
+  groupId: optionalIdQuery,
+  sort: sortQueryField(CUSTOMER_SORT_FIELDS, "-createdAt"),
+  ...pageQueryFields,
+});
+
+export const listCustomersRoute = createRoute({
+  method: "get",
+  path: "/customers",
+  tags: ["Customers"],
+  summary: "List customers of the user's business domains",
+  security: [{ bearerAuth: [] }],
+  request: { query: ListCustomersQuerySchema },
+  responses: {
+    200: {
+      description: "A page of customers",
+      content: json(pageSchema(CustomerSchema, "CustomerPage")),
+    },
+    ...problemResponses(400, 401, 403, 429),
+  },
+});
+
+export const getCustomerRoute = createRoute({
+  method: "get",
+  path: "/customers/{id}",
+  tags: ["Customers"],
+  summary: "A customer with its company and groups",
+  security: [{ bearerAuth: [] }],
+  request: { params: IdParamSchema },
+  responses: {
+    200: { description: "The customer", headers: etagHeader, content: json(CustomerDetailSchema) },
+    ...problemResponses(400, 401, 403, 404, 429),
+  },
+});
+
+export const UpdateCustomerBodySchema = z.strictObject({
+  customerName: CustomerNameSchema.optional(),
+  contactName: ContactNameSchema.nullable().optional(),
+  contactPhone: ContactPhoneSchema.nullable().optional(),
+  remark: RemarkSchema.nullable().optional(),
+  businessDomain: BusinessDomainSchema.optional().openapi({
+    description: "Moving needs both domains and removes the customer from groups of the old one",
+  }),
+}).refine((body) => Object.values(body).some((value) => value !== undefined), {
+  message: "give at least one field to change",
+}).openapi("UpdateCustomerRequest");
+
+export const updateCustomerRoute = createRoute({
+  method: "patch",
+  path: "/customers/{id}",
+  tags: ["Customers"],
+  summary: "Update a customer's name, contact, remark or business domain",
+  security: [{ bearerAuth: [] }],
+  request: {
+    params: IdParamSchema,
+    headers: ifMatchHeader,
+    body: { required: true, content: json(UpdateCustomerBodySchema) },
+  },
+  responses: {
+    200: {
+      description: "The updated customer",
+      headers: etagHeader,
+      content: json(CustomerDetailSchema),
+    },
+    ...problemResponses(400, 401, 403, 404, 409, 412, 413, 429),
+  },
+});
+
+export const UpdateCustomerStatusBodySchema = z.strictObject({
+  status: z.enum(CUSTOMER_STATUSES),
+  reason: z.string().trim().max(500).optional(),
+}).openapi("UpdateCustomerStatusRequest");
+
+export const updateCustomerStatusRoute = createRoute({
+  method: "patch",
+  path: "/customers/{id}/status",
+  tags: ["Customers"],
+  summary: "Change a customer's status through the status machine",
+  description: "PENDING -> ACTIVE | TERMINATED, ACTIVE -> SUSPENDED | TERMINATED, " +
+    "SUSPENDED -> ACTIVE | TERMINATED; TERMINATED is final.",
+  security: [{ bearerAuth: [] }],
+  request: {
+    params: IdParamSchema,
+    headers: ifMatchHeader,
+    body: { required: true, content: json(UpdateCustomerStatusBodySchema) },
+  },
+  responses: {
+    200: {
+      description: "The updated customer",
+      headers: etagHeader,
+      content: json(CustomerDetailSchema),
+    },
+    ...problemResponses(400, 401, 403, 404, 409, 412, 413, 429),
+  },
+});
