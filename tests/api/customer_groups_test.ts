@@ -459,3 +459,48 @@ Deno.test("replacing group members enforces every rule", withResources, async (t
     await env.close();
   }
 });
+
+Deno.test(
+  "moving a customer to another domain removes it from groups of the old domain",
+  withResources,
+  async () => {
+    const env = await startTestApp("groups_domain_move");
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    redis.on("error", () => {});
+    try {
+      const mover = await insertCustomer(env.db.sql, { businessDomain: GW });
+      const stayer = await insertCustomer(env.db.sql, { businessDomain: GW });
+      const group = await createGroup(env, { groupName: "Movers", businessDomain: GW });
+      const replaced = await put(env, group.id, [mover.id, stayer.id]);
+      assert.equal(replaced.status, 200);
+      const { version } = await replaced.json();
+      assert.equal(
+        (await env.request("GET", `/customer-groups/${group.id}`, { as: USERS.std }))
+          .status,
+        200,
+      );
+      const groupKey = `${env.redisPrefix}customer-group:${group.id}`;
+      assert.equal(await redis.exists(groupKey), 1);
+
+      const moved = await env.request("PATCH", `/customers/${mover.id}`, {
+        as: USERS.admin,
+        body: { businessDomain: COLD },
+      });
+      assert.equal(moved.status, 200, await moved.clone().text());
+      await moved.body?.cancel();
+
+      assert.deepEqual(await memberIds(env, group.id), [stayer.id]);
+      assert.equal(await redis.exists(groupKey), 0, "the group's cached detail is dropped");
+      const response = await env.request("GET", `/customer-groups/${group.id}`, { as: USERS.std });
+      const detail = await response.json();
+      assert.deepEqual(detail.members.map((m: { customerId: number }) => m.customerId), [
+        stayer.id,
+      ]);
+      assert.equal(detail.memberCount, 1);
+      assert.ok(detail.version > version, "the group's version grows");
+    } finally {
+      redis.disconnect();
+      await env.close();
+    }
+  },
+);

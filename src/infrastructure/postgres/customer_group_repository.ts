@@ -216,14 +216,3 @@ export async function listCustomerGroups(
   ]);
   return { items: rows.map(toGroup), total: count.total };
 }
-
-/** Ids of the groups a customer belongs to (to invalidate their cached details). */
-export async function listGroupIdsOfCustomer(
-  sql: Queryable,
-  customerId: number,
-): Promise<number[]> {
-  const rows = await sql<{ group_id: number }[]>`
-    select group_id from customer_group_member where customer_id = ${customerId}
-    order by group_id`;
-  return rows.map((row) => row.group_id);
-}
