@@ -3,8 +3,12 @@ import { getCustomer } from "../../application/customer/get_customer.ts";
 import { queryCustomers } from "../../application/customer/query_customers.ts";
 import { updateCustomer } from "../../application/customer/update_customer.ts";
 import { updateCustomerStatus } from "../../application/customer/update_customer_status.ts";
+import type { Context } from "hono";
+import type { ZodError } from "zod";
 import type { Dependencies } from "../../dependencies.ts";
+import type { AppEnv } from "../env.ts";
 import { parseSort } from "../pagination.ts";
+import { validationError } from "../problem.ts";
 import { createRouter } from "../router.ts";
 import { etag, parseIfMatch } from "../versioning.ts";
 import {
@@ -29,7 +33,7 @@ export function customerRouter(deps: Dependencies) {
       if (!created) return c.json(customer, 200);
       c.header("Location", `/customers/${customer.id}`);
       return c.json(customer, 201);
-    })
+    }, rejectCreateBody(deps) as never)
     .openapi(listCustomersRoute, async (c) => {
       const { sort, keyword, ...query } = c.req.valid("query");
       const page = await queryCustomers(deps, {
@@ -67,4 +71,21 @@ export function customerRouter(deps: Dependencies) {
       c.header("ETag", etag(detail.version));
       return c.json(detail, 200);
     });
+}
+
+/**
+ * The validation hook of POST /customers: the use case rejects the body itself (same schema),
+ * so a body with a remoteId leaves the FAILED sync row the contract asks for on any failure.
+ */
+function rejectCreateBody(deps: Dependencies) {
+  return async (
+    result: { success: boolean; target: string; data?: unknown; error?: ZodError },
+    c: Context<AppEnv>,
+  ): Promise<undefined> => {
+    if (result.success) return undefined;
+    if (result.target === "json") {
+      await createCustomer(deps, { user: c.get("user"), input: result.data as never });
+    }
+    throw validationError(result.error!, result.target);
+  };
 }
