@@ -36,6 +36,23 @@ Deno.test("GET /auth/me and role-to-domain mapping", withResources, async (t) =>
       assert.deepEqual(await domainsOf({ as: USERS.nobody }), []);
     });
 
+    await t.step("a user whose roles map to nothing is 403 FORBIDDEN on data routes", async () => {
+      for (const path of ["/customers", "/companies", "/customer-groups", "/external-sync"]) {
+        const response = await env.request("GET", path, { as: USERS.nobody });
+        assert.equal(response.status, 403, path);
+        assert.equal(response.headers.get("content-type"), "application/problem+json");
+        assert.equal((await response.json()).code, "FORBIDDEN", path);
+      }
+      const own = await env.request("GET", "/customers", { as: USERS.std });
+      assert.equal(own.status, 200);
+      await own.body?.cancel();
+      const foreign = await env.request("GET", "/customers?businessDomain=COLD_CHAIN", {
+        as: USERS.std,
+      });
+      assert.equal(foreign.status, 403);
+      assert.equal((await foreign.json()).code, "FORBIDDEN");
+    });
+
     await t.step("a POSITION row grants its domain without a restart", async () => {
       assert.deepEqual(await domainsOf({ as: planner }), []);
       await env.db.sql`insert into role_domain_mapping (match_type, match_value, domain_code)
