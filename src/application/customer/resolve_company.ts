@@ -19,6 +19,15 @@ export interface ResolvedCompany {
   changed: boolean;
 }
 
+/** COMPANY_NOT_FOUND for a referenced company is 422, unlike a company looked up by id (404). */
+export class ReferencedCompanyNotFound extends AppError {
+  override readonly status = 422;
+
+  constructor(detail: string) {
+    super("COMPANY_NOT_FOUND", detail);
+  }
+}
+
 function lookupKey(company: CreateCustomerBody["company"], source: Source): CompanyKey | undefined {
   if (company.companyCode) return { companyCode: company.companyCode };
   if (company.sourceRefId) return { source, sourceRefId: company.sourceRefId };
@@ -54,8 +63,7 @@ export async function resolveCompany(
   let found = key ? await findCompanyByKey(tx, key) : undefined;
   if (!found) {
     if (input.companyName === undefined) {
-      throw new AppError(
-        "COMPANY_NOT_FOUND",
+      throw new ReferencedCompanyNotFound(
         `no company ${JSON.stringify(key ?? {})}; give a companyName to create it`,
       );
     }
