@@ -144,7 +144,7 @@ Deno.test("HTTP chassis", withResources, async (t) => {
 Deno.test("/readyz is 503 when a configured dependency is down", withResources, async (t) => {
   await t.step("Redis on a closed port", async () => {
     const env = await startTestApp("readyz_redis", {
-      env: { REDIS_URL: "redis://127.0.0.1:1", READYZ_TIMEOUT_MS: "500" },
+      env: { REDIS_URL: "redis://127.0.0.1:1", READYZ_TIMEOUT_MS: "3000" },
     });
     try {
       const response = await env.request("GET", "/readyz");
@@ -158,7 +158,7 @@ Deno.test("/readyz is 503 when a configured dependency is down", withResources, 
   });
   await t.step("Postgres on a closed port", async () => {
     const env = await startTestApp("readyz_pg", {
-      env: { DATABASE_URL: "postgres://postgres@127.0.0.1:1/none", READYZ_TIMEOUT_MS: "1000" },
+      env: { DATABASE_URL: "postgres://postgres@127.0.0.1:1/none", READYZ_TIMEOUT_MS: "3000" },
     });
     try {
       const response = await env.request("GET", "/readyz");
@@ -170,7 +170,7 @@ Deno.test("/readyz is 503 when a configured dependency is down", withResources, 
   });
   await t.step("MySQL on a closed port", async () => {
     const env = await startTestApp("readyz_mysql", {
-      env: { EXTERNAL_MYSQL_URL: "mysql://root@127.0.0.1:1/test", READYZ_TIMEOUT_MS: "1000" },
+      env: { EXTERNAL_MYSQL_URL: "mysql://root@127.0.0.1:1/test", READYZ_TIMEOUT_MS: "3000" },
     });
     try {
       const response = await env.request("GET", "/readyz");

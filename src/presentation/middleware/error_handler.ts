@@ -56,11 +56,12 @@ export function toAppError(error: unknown): AppError {
 export function handleError(error: Error, c: Context): Response {
   const appError = toAppError(error);
   if (appError.status >= 500) {
+    // Only the unexpected deserves a stack; an outage or a deliberate 503 is said in one line.
+    const unexpected = appError.code === "INTERNAL_ERROR";
+    const cause = appError.cause ?? error;
     logger.error("request error", {
       code: appError.code,
-      error: appError.code === "INTERNAL_ERROR" || appError.code === "SERVICE_UNAVAILABLE"
-        ? error
-        : error.message,
+      error: unexpected ? cause : (cause as Error)?.message ?? String(cause),
     });
   }
   return problemResponse(c, appError);
