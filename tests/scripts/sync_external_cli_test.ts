@@ -84,7 +84,12 @@ Deno.test(
         assert.equal(summary.failed, 4);
         assert.equal(summary.failures.length, 4);
 
-        const clean = await runCli(["--json", "--remote-ids", "RB-GW-0001,RB-CC-0002"], {
+        const clean = await runCli([
+          "--json",
+          "--async-commit",
+          "--remote-ids",
+          "RB-GW-0001,RB-CC-0002",
+        ], {
           ...env,
           SYNC_OPERATOR_UID: "ops-robot",
         });
