@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ADMIN_URL, createTestDatabase } from "../support/database.ts";
+import { insertCustomer } from "../support/fixtures.ts";
 import { startTcpProxy } from "../support/tcp_proxy.ts";
 import { startTestApp, type TestApp, withResources } from "../support/test_app.ts";
 import { USERS } from "../support/tokens.ts";
@@ -28,6 +29,9 @@ Deno.test("Postgres down: 503 SERVICE_UNAVAILABLE, no restart needed", withResou
       const problem = await me.json();
       assert.equal(problem.code, "SERVICE_UNAVAILABLE");
       assert.doesNotMatch(JSON.stringify(problem), /ECONNREFUSED|127\.0\.0\.1/);
+      const list = await statusOf(env, "/customers");
+      assert.equal(list.status, 503);
+      assert.equal(list.body.code, "SERVICE_UNAVAILABLE");
       const ready = await statusOf(env, "/readyz");
       assert.equal(ready.status, 503);
       assert.equal(ready.body.checks.postgres.status, "down");
@@ -74,10 +78,20 @@ Deno.test("Redis down: requests still succeed with the cache bypassed", withReso
     const me = await statusOf(env, "/auth/me");
     assert.equal(me.status, 200);
     assert.equal(me.body.dingUserId, USERS.std.dingUserId);
+    const customer = await insertCustomer(env.db.sql, { businessDomain: "GENERAL_WAREHOUSING" });
+    for (let read = 0; read < 2; read++) {
+      const detail = await statusOf(env, `/customers/${customer.id}`);
+      assert.equal(detail.status, 200);
+      assert.equal(detail.body.customerCode, customer.customerCode);
+    }
+    const list = await statusOf(env, "/customers");
+    assert.equal(list.status, 200);
+    assert.equal(list.body.total, 1);
     await env.deps.cache.setJson("customer:1", { id: 1 });
     assert.equal(await env.deps.cache.getJson("customer:1"), undefined, "the cache is bypassed");
     const metrics = await (await env.request("GET", "/metrics")).text();
-    assert.match(metrics, /cache_requests_total\{family="customer",outcome="error"\} 1/);
+    assert.match(metrics, /cache_requests_total\{family="customer",outcome="error"\} [1-9]/);
+    assert.doesNotMatch(metrics, /cache_requests_total\{family="customer",outcome="hit"\}/);
   } finally {
     await env.close();
   }

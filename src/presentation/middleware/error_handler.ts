@@ -7,6 +7,10 @@ import { problemResponse } from "../problem.ts";
 const UNAVAILABLE_CODES = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
+  "EPIPE", // a pooled connection the database side closed (restart, failover, proxy cut)
+  "ENOTCONN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
   "ETIMEDOUT",
   "CONNECT_TIMEOUT",
   "CONNECTION_CLOSED",
