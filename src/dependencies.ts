@@ -11,6 +11,7 @@ import {
   createRoleMappingGateway,
   type RoleMappingGateway,
 } from "./infrastructure/auth/role_mapping_gateway.ts";
+import { cacheVerifiedTokens } from "./infrastructure/auth/verified_token_cache.ts";
 import { type Cache, createCache } from "./infrastructure/cache/cache.ts";
 import { createMemoryStore, type KeyValueStore } from "./infrastructure/cache/key_value_store.ts";
 import {
@@ -86,7 +87,7 @@ export async function createDependencies(
     cache: createCache(store, config.CACHE_TTL_SECONDS, metrics.observeCache),
     redis,
     mysql,
-    verifyToken: createTokenVerifier(keys, config),
+    verifyToken: cacheVerifiedTokens(createTokenVerifier(keys, config)),
     signToken: createTokenSigner(keys, config),
     dingtalk: dingTalkClientFromConfig(config),
     roleMapping: createRoleMappingGateway(db.sql, {
