@@ -17,6 +17,8 @@ export function createRedisClient(url: string, options: RedisOptions = {}): Redi
     keyPrefix: options.keyPrefix || undefined,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
+    // Commands issued in the same tick leave in one write: under load, far fewer syscalls.
+    enableAutoPipelining: true,
     connectTimeout: options.connectTimeoutMs ?? 2_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
