@@ -1,34 +1,32 @@
 import type { Dependencies } from "../../dependencies.ts";
 import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
-import { Customer, type CustomerView } from "../../domain/customer/customer.ts";
-import { SourcePrefixStrategy } from "../../domain/customer/customer_code.ts";
-import { type Source, SOURCES } from "../../domain/shared/source.ts";
+import type { CustomerView } from "../../domain/customer/customer.ts";
 import { cacheKeys } from "../../infrastructure/cache/cache.ts";
 import { listCustomerIdsOfCompany } from "../../infrastructure/postgres/company_repository.ts";
-import {
-  findCustomerView,
-  insertCustomer,
-  nextCustomerCodeNumber,
-} from "../../infrastructure/postgres/customer_repository.ts";
-import { appendDomainEvent } from "../../infrastructure/postgres/domain_event_repository.ts";
-import {
-  findSuccessfulSync,
-  insertSyncRecord,
-} from "../../infrastructure/postgres/external_sync_repository.ts";
+import { findCustomerView } from "../../infrastructure/postgres/customer_repository.ts";
+import { insertSyncRecord } from "../../infrastructure/postgres/external_sync_repository.ts";
 import { isUniqueViolation } from "../../infrastructure/postgres/unique_violation.ts";
 import { AppError, isAppError } from "../../shared/errors.ts";
 import { logger } from "../../shared/logger.ts";
-import { bindLogFields, currentContext } from "../../shared/request_context.ts";
+import { bindLogFields } from "../../shared/request_context.ts";
 import { parseCreateCustomerInput } from "./create_customer_schema.ts";
-import { resolveCompany } from "./resolve_company.ts";
+import {
+  customerSource,
+  failedSyncRecord,
+  findReplay,
+  importKeyOf,
+  writeNewCustomer,
+} from "./customer_writes.ts";
 
 export type { CreateCustomerInput } from "../../domain/customer/customer.ts";
 import type { CreateCustomerInput } from "../../domain/customer/customer.ts";
 
 /** What createCustomer needs: the database, the cache and, optionally, sync metrics. */
 export type CreateCustomerDeps = Pick<Dependencies, "db" | "cache"> & {
-  metrics?: { recordSyncOutcome(source: string, status: "SUCCESS" | "FAILED"): void };
+  metrics?: {
+    recordSyncOutcome(source: string, status: "SUCCESS" | "FAILED", count?: number): void;
+  };
 };
 
 /** The command of createCustomer: the POST /customers body (or a normalised import row). */
@@ -43,73 +41,21 @@ export interface CreateCustomerResult {
   created: boolean;
 }
 
-/** The FAILED sync row's code: the contract code the failure answers over HTTP. */
-function failureOf(error: unknown): { code: string; message: string } {
-  if (!isAppError(error)) {
-    return { code: "INTERNAL_ERROR", message: "an unexpected error occurred" };
-  }
-  const fields = error.errors?.map((item) => `${item.path}: ${item.message}`).join("; ");
-  return { code: error.code, message: fields ? `${error.message} (${fields})` : error.message };
-}
-
-/** The customer an earlier successful import of (source, remoteId) created, if any. */
-async function findReplay(
-  deps: CreateCustomerDeps,
-  user: CurrentUser,
-  source: Source,
-  remoteId: string,
-): Promise<CustomerView | undefined> {
-  const customerId = await findSuccessfulSync(deps.db.sql, {
-    entityType: "CUSTOMER",
-    source,
-    remoteId,
-  });
-  if (customerId === undefined) return undefined;
-  const customer = await findCustomerView(deps.db.sql, customerId);
-  if (!customer) return undefined;
-  if (!BusinessDomainGuard.canSee(user, customer.businessDomain)) {
-    throw new AppError(
-      "FORBIDDEN",
-      `${source} record ${remoteId} was imported into a business domain not granted to you`,
-    );
-  }
-  return customer;
-}
-
 async function recordFailure(
   deps: CreateCustomerDeps,
   command: CreateCustomerCommand,
   error: unknown,
 ): Promise<void> {
-  const raw = command.input as Partial<CreateCustomerInput> | undefined;
-  const remoteId = raw?.remoteId;
-  const source = raw?.customer?.source ?? "MANUAL";
-  if (typeof remoteId !== "string" || remoteId.trim() === "") return;
-  if (!(SOURCES as readonly string[]).includes(source)) return;
-  const failure = failureOf(error);
+  const record = failedSyncRecord(command.user, command.input, error);
+  if (!record) return;
   try {
-    await deps.db.sql.begin((tx) =>
-      insertSyncRecord(tx, {
-        entityType: "CUSTOMER",
-        entityId: null,
-        source,
-        remoteId: remoteId.trim().slice(0, 200),
-        businessDomain: typeof raw?.customer?.businessDomain === "string"
-          ? raw.customer.businessDomain.slice(0, 100)
-          : null,
-        syncStatus: "FAILED",
-        errorCode: failure.code,
-        errorMessage: failure.message,
-        traceId: currentContext()?.traceId ?? null,
-        operationUid: command.user.dingUserId,
-      })
-    );
-    deps.metrics?.recordSyncOutcome(source, "FAILED");
+    await deps.db.sql.begin((tx) => insertSyncRecord(tx, record));
+    deps.metrics?.recordSyncOutcome(record.source, "FAILED");
   } catch (writeError) {
     logger.error("could not record the failed sync", {
-      source,
-      remoteId,
-      errorCode: failure.code,
+      source: record.source,
+      remoteId: record.remoteId,
+      errorCode: record.errorCode,
       error: (writeError as Error).message,
     });
   }
@@ -119,63 +65,18 @@ async function insertNew(deps: CreateCustomerDeps, command: CreateCustomerComman
   const { user } = command;
   const body = parseCreateCustomerInput(command.input);
   BusinessDomainGuard.requireDomain(user, body.customer.businessDomain);
-  const source = body.customer.source ?? "MANUAL";
+  const source = customerSource(body);
   if (body.remoteId !== undefined) {
-    const replay = await findReplay(deps, user, source, body.remoteId);
+    const replay = await findReplay(deps.db.sql, user, source, body.remoteId);
     if (replay) return { customer: replay, created: false, staleCompanyCustomers: [] };
   }
-  const companySource = body.company.source ??
-    (body.company.sourceRefId ? source : "MANUAL");
   const outcome = await deps.db.sql.begin(async (tx) => {
-    const resolved = await resolveCompany(tx, body.company, companySource);
-    const externalCode = body.customer.externalCode ?? null;
-    const sequence = SourcePrefixStrategy.needsSequence(externalCode)
-      ? await nextCustomerCodeNumber(tx)
-      : undefined;
-    const status = Customer.initialStatus(body.customer.status);
-    const customerId = await insertCustomer(tx, {
-      customerCode: SourcePrefixStrategy.customerCode(source, externalCode, sequence),
-      customerName: body.customer.customerName,
-      companyId: resolved.company.id,
-      businessDomain: body.customer.businessDomain,
-      status,
-      source,
-      externalCode,
-      contactName: body.customer.contactName ?? null,
-      contactPhone: body.customer.contactPhone ?? null,
-      remark: body.customer.remark ?? null,
-      operationUid: user.dingUserId,
-      operationName: user.name,
-    });
-    await appendDomainEvent(tx, {
-      aggregateType: "Customer",
-      aggregateId: customerId,
-      eventType: "CustomerCreated",
-      payload: {
-        customerId,
-        businessDomain: body.customer.businessDomain,
-        source,
-        status,
-        companyId: resolved.company.id,
-        companyCreated: resolved.created,
-        remoteId: body.remoteId ?? null,
-      },
-    });
-    if (body.remoteId !== undefined) {
-      await insertSyncRecord(tx, {
-        entityType: "CUSTOMER",
-        entityId: customerId,
-        source,
-        remoteId: body.remoteId,
-        businessDomain: body.customer.businessDomain,
-        syncStatus: "SUCCESS",
-        traceId: currentContext()?.traceId ?? null,
-        operationUid: user.dingUserId,
-      });
-    }
-    const customer = (await findCustomerView(tx, customerId))!;
-    const staleCompanyCustomers = resolved.changed
-      ? (await listCustomerIdsOfCompany(tx, resolved.company.id)).filter((id) => id !== customerId)
+    const written = await writeNewCustomer(tx, user, body);
+    const customer = (await findCustomerView(tx, written.customerId))!;
+    const staleCompanyCustomers = written.companyChanged
+      ? (await listCustomerIdsOfCompany(tx, written.companyId)).filter((id) =>
+        id !== written.customerId
+      )
       : [];
     return { customer, staleCompanyCustomers };
   });
@@ -208,15 +109,10 @@ export async function createCustomer(
     });
     return { customer: result.customer, created: result.created };
   } catch (error) {
-    const raw = command.input as Partial<CreateCustomerInput> | undefined;
-    const remoteId = typeof raw?.remoteId === "string" ? raw.remoteId.trim() : "";
-    const source = raw?.customer?.source ?? "MANUAL";
-    if (
-      remoteId && (SOURCES as readonly string[]).includes(source) &&
-      (isUniqueViolation(error) || isAppError(error, "CUSTOMER_DUPLICATED"))
-    ) {
+    const key = importKeyOf(command.input);
+    if (key && (isUniqueViolation(error) || isAppError(error, "CUSTOMER_DUPLICATED"))) {
       // A concurrent import of the same record won the race: answer its customer.
-      const replay = await findReplay(deps, command.user, source as Source, remoteId)
+      const replay = await findReplay(deps.db.sql, command.user, key.source, key.remoteId)
         .catch(() => undefined);
       if (replay) return { customer: replay, created: false };
     }

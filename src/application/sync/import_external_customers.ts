@@ -12,18 +12,23 @@ import {
 import {
   findSucceededCustomerIds,
   insertSyncRecord,
+  insertSyncRecords,
+  type SyncRecordInput,
 } from "../../infrastructure/postgres/external_sync_repository.ts";
-import { AppError, type ErrorCode, isAppError } from "../../shared/errors.ts";
+import { AppError, type ErrorCode } from "../../shared/errors.ts";
 import { logger } from "../../shared/logger.ts";
 import { currentContext } from "../../shared/request_context.ts";
 import { runBounded } from "../../shared/run_bounded.ts";
-import { createCustomer } from "../customer/create_customer.ts";
+import { createCustomerBatch } from "../customer/create_customer_batch.ts";
 
 /** The only source with an external database configured (contract section 7). */
 export const IMPORTABLE_SOURCES = ["RB"] as const;
 
 /** Most rows one HTTP import may touch; larger imports belong to `deno task sync-external`. */
 export const MAX_HTTP_IMPORT_ROWS = 1000;
+
+/** Rows per transaction of an import unless the caller says otherwise (ADR 0070). */
+export const DEFAULT_BATCH_SIZE = 250;
 
 /** The outcome of one source row (contract section 7). */
 export interface ImportItem {
@@ -60,7 +65,9 @@ export interface ImportExternalCustomersCommand {
   maxRows?: number;
   /** Rows read from the source per page (one succeeded-lookup per page). */
   pageSize?: number;
-  /** createCustomer calls in flight at once; keep below the Postgres pool size. */
+  /** Rows written per transaction (ADR 0070). */
+  batchSize?: number;
+  /** Batch transactions in flight at once; keep below the Postgres pool size. */
   concurrency?: number;
   /** `failed` keeps only FAILED items (a million-row CLI run needs no SUCCESS list). */
   keepItems?: "all" | "failed";
@@ -103,74 +110,85 @@ export async function importExternalCustomers(
   const keepAll = command.keepItems !== "failed";
   const summary: ImportSummary = { imported: 0, skipped: 0, failed: 0, items: [] };
   const seen = new Set<string>();
+  const batchSize = command.batchSize ?? DEFAULT_BATCH_SIZE;
   let done = 0;
+
+  const failedRecord = (
+    remoteId: string,
+    businessDomain: string | null,
+    error: AppError,
+  ): SyncRecordInput => ({
+    entityType: "CUSTOMER",
+    entityId: null,
+    source: command.source,
+    remoteId,
+    businessDomain,
+    syncStatus: "FAILED",
+    errorCode: error.code,
+    errorMessage: error.message,
+    traceId: currentContext()?.traceId ?? null,
+    operationUid: user.dingUserId,
+  });
 
   const fail = async (
     remoteId: string,
     businessDomain: string | null,
     error: AppError,
   ): Promise<ImportItem> => {
-    await insertSyncRecord(deps.db.sql, {
-      entityType: "CUSTOMER",
-      entityId: null,
-      source: command.source,
-      remoteId,
-      businessDomain,
-      syncStatus: "FAILED",
-      errorCode: error.code,
-      errorMessage: error.message,
-      traceId: currentContext()?.traceId ?? null,
-      operationUid: user.dingUserId,
-    });
+    await insertSyncRecord(deps.db.sql, failedRecord(remoteId, businessDomain, error));
     deps.metrics?.recordSyncOutcome(command.source, "FAILED");
     return { remoteId, syncStatus: "FAILED", errorCode: error.code };
   };
 
-  const importRow = async (row: ExternalCustomerRow): Promise<ImportItem> => {
+  /** A row refused before it is created (ADR 0042): unknown domain, or one the user lacks. */
+  const refusal = (row: ExternalCustomerRow): AppError | undefined => {
     const domain = row.businessDomain?.trim() ?? "";
     if (!isBusinessDomain(domain)) {
       // What POST /customers answers for this body: the schema rejects the domain before the guard.
       const message = `business_domain ${
         JSON.stringify(row.businessDomain)
       } is not a business domain`;
-      return await fail(
-        row.remoteId,
-        row.businessDomain,
-        new AppError("VALIDATION_FAILED", message),
-      );
+      return new AppError("VALIDATION_FAILED", message);
     }
     if (!BusinessDomainGuard.canSee(user, domain)) {
       const message = `business domain ${domain} is not granted to user ${user.dingUserId}`;
-      return await fail(row.remoteId, domain, new AppError("FORBIDDEN", message));
+      return new AppError("FORBIDDEN", message);
     }
-    const input = CustomerImportService.normalise({
-      remote_id: row.remoteId,
-      customer_name: row.customerName,
-      company_name: row.companyName,
-      company_ref_id: row.companyRefId,
-      business_domain: row.businessDomain,
-      contact_name: row.contactName,
-      contact_phone: row.contactPhone,
-      updated_at: row.updatedAt,
-    });
-    try {
-      const { customer, created } = await createCustomer(deps, { user, input });
-      if (created) summary.imported++;
+    return undefined;
+  };
+
+  /** Creates one batch of rows in shared transactions (ADR 0070) and answers their items. */
+  const importBatch = async (rows: ExternalCustomerRow[]): Promise<ImportItem[]> => {
+    const inputs = rows.map((row) =>
+      CustomerImportService.normalise({
+        remote_id: row.remoteId,
+        customer_name: row.customerName,
+        company_name: row.companyName,
+        company_ref_id: row.companyRefId,
+        business_domain: row.businessDomain,
+        contact_name: row.contactName,
+        contact_phone: row.contactPhone,
+        updated_at: row.updatedAt,
+      })
+    );
+    const outcomes = await createCustomerBatch(deps, { user, inputs });
+    return outcomes.map((outcome, index) => {
+      const remoteId = rows[index].remoteId;
+      if (outcome.status === "FAILED") {
+        // createCustomerBatch has already written the FAILED sync row of this attempt.
+        if (outcome.unexpected) {
+          logger.error("external import row failed unexpectedly", { remoteId });
+        }
+        return failedItem(remoteId, outcome.errorCode as ErrorCode);
+      }
+      if (outcome.status === "CREATED") summary.imported++;
       else {
-        // A concurrent import of the same row won the race: createCustomer replayed it.
+        // A concurrent import of the same row won the race: it counts as skipped.
         summary.skipped++;
         deps.metrics?.recordSyncOutcome(command.source, "SKIPPED");
       }
-      return { remoteId: row.remoteId, syncStatus: "SUCCESS", customerId: customer.id };
-    } catch (error) {
-      // createCustomer has already written the FAILED sync row of this attempt.
-      if (isAppError(error)) return failedItem(row.remoteId, error.code);
-      logger.error("external import row failed unexpectedly", {
-        remoteId: row.remoteId,
-        error: error instanceof Error ? error.message : String(error),
-      });
-      return failedItem(row.remoteId, "INTERNAL_ERROR");
-    }
+      return { remoteId, syncStatus: "SUCCESS", customerId: outcome.customerId };
+    });
   };
 
   const importPage = async (rows: ExternalCustomerRow[]): Promise<void> => {
@@ -182,18 +200,37 @@ export async function importExternalCustomers(
     );
     const items: ImportItem[] = new Array(rows.length);
     const pending: number[] = [];
+    const refused: SyncRecordInput[] = [];
     rows.forEach((row, index) => {
       const customerId = succeeded.get(row.remoteId);
-      if (customerId === undefined) pending.push(index);
-      else items[index] = { remoteId: row.remoteId, syncStatus: "SUCCESS", customerId };
+      if (customerId !== undefined) {
+        items[index] = { remoteId: row.remoteId, syncStatus: "SUCCESS", customerId };
+        return;
+      }
+      const error = refusal(row);
+      if (!error) return void pending.push(index);
+      const domain = isBusinessDomain(row.businessDomain?.trim() ?? "")
+        ? row.businessDomain!.trim()
+        : row.businessDomain;
+      refused.push(failedRecord(row.remoteId, domain, error));
+      items[index] = failedItem(row.remoteId, error.code);
     });
-    const skippedBefore = rows.length - pending.length;
+    const skippedBefore = rows.length - pending.length - refused.length;
     summary.skipped += skippedBefore;
     if (skippedBefore > 0) {
       deps.metrics?.recordSyncOutcome(command.source, "SKIPPED", skippedBefore);
     }
-    await runBounded(pending, command.concurrency ?? 4, async (index) => {
-      items[index] = await importRow(rows[index]);
+    if (refused.length > 0) {
+      await insertSyncRecords(deps.db.sql, refused);
+      deps.metrics?.recordSyncOutcome(command.source, "FAILED", refused.length);
+    }
+    const batches: number[][] = [];
+    for (let start = 0; start < pending.length; start += batchSize) {
+      batches.push(pending.slice(start, start + batchSize));
+    }
+    await runBounded(batches, command.concurrency ?? 4, async (batch) => {
+      const batchItems = await importBatch(batch.map((index) => rows[index]));
+      batch.forEach((index, n) => items[index] = batchItems[n]);
     });
     for (const item of items) {
       if (item.syncStatus === "FAILED") summary.failed++;

@@ -98,6 +98,39 @@ export async function insertCompany(
   return row ? toCompany(row) : undefined;
 }
 
+/** The companies holding any of the given `(source, sourceRefId)` keys (one query for a batch). */
+export async function findCompaniesBySourceRefs(
+  tx: Queryable,
+  keys: { source: Source; sourceRefId: string }[],
+): Promise<Company[]> {
+  if (keys.length === 0) return [];
+  const rows = await tx<CompanyRow[]>`
+    select ${tx.unsafe(COLUMNS.replace(/(\w+)/g, "co.$1"))}
+    from unnest(${keys.map((key) => key.source)}::text[],
+      ${keys.map((key) => key.sourceRefId)}::text[]) as k(source, source_ref_id)
+    join company co on co.source = k.source and co.source_ref_id = k.source_ref_id`;
+  return rows.map(toCompany);
+}
+
+/**
+ * Inserts companies in one statement, skipping any whose unique key is already taken (by a
+ * concurrent writer or another company): the caller compares what came back with what it sent.
+ */
+export async function insertCompanies(tx: Queryable, companies: NewCompany[]): Promise<Company[]> {
+  if (companies.length === 0) return [];
+  const column = <K extends keyof NewCompany>(key: K) => companies.map((company) => company[key]);
+  const rows = await tx<CompanyRow[]>`
+    insert into company (company_code, company_name, source, source_ref_id,
+      unified_social_credit_code, address, contact_name, contact_phone)
+    select * from unnest(${column("companyCode")}::text[], ${column("companyName")}::text[],
+      ${column("source")}::text[], ${column("sourceRefId")}::text[],
+      ${column("unifiedSocialCreditCode")}::text[], ${column("address")}::text[],
+      ${column("contactName")}::text[], ${column("contactPhone")}::text[])
+    on conflict do nothing
+    returning ${tx.unsafe(COLUMNS)}`;
+  return rows.map(toCompany);
+}
+
 /** Fields of an existing company an upsert may change. */
 export type CompanyChanges = Partial<
   Pick<
@@ -138,6 +171,14 @@ export async function updateCompany(
 /** Ids of the customers of a company (their cached details show it). */
 export async function listCustomerIdsOfCompany(sql: Queryable, companyId: number) {
   const rows = await sql<{ id: number }[]>`select id from customer where company_id = ${companyId}`;
+  return rows.map((row) => row.id);
+}
+
+/** Ids of the customers of any of the companies. */
+export async function listCustomerIdsOfCompanies(sql: Queryable, companyIds: number[]) {
+  if (companyIds.length === 0) return [];
+  const rows = await sql<{ id: number }[]>`
+    select id from customer where company_id = any(${companyIds}::bigint[])`;
   return rows.map((row) => row.id);
 }
 

@@ -92,6 +92,34 @@ export async function insertCustomer(tx: Queryable, customer: NewCustomer): Prom
   }
 }
 
+/**
+ * Inserts customers in one statement and answers their ids in input order. A taken code or
+ * (source, externalCode) fails the whole statement (409 CUSTOMER_DUPLICATED): batch callers
+ * then retry the rows one by one to find the offending row.
+ */
+export async function insertCustomers(tx: Queryable, customers: NewCustomer[]): Promise<number[]> {
+  if (customers.length === 0) return [];
+  const column = <K extends keyof NewCustomer>(key: K) =>
+    customers.map((customer) => customer[key]);
+  try {
+    const rows = await tx<{ id: number; customer_code: string }[]>`
+      insert into customer (customer_code, customer_name, company_id, business_domain, status,
+        source, external_code, contact_name, contact_phone, remark, operation_uid, operation_name)
+      select * from unnest(${column("customerCode")}::text[], ${column("customerName")}::text[],
+        ${column("companyId")}::bigint[], ${column("businessDomain")}::text[],
+        ${column("status")}::text[], ${column("source")}::text[], ${column("externalCode")}::text[],
+        ${column("contactName")}::text[], ${column("contactPhone")}::text[],
+        ${column("remark")}::text[], ${column("operationUid")}::text[],
+        ${column("operationName")}::text[])
+      returning id, customer_code`;
+    // Customer codes are unique: map by code rather than trusting the order of RETURNING.
+    const ids = new Map(rows.map((row) => [row.customer_code, row.id]));
+    return customers.map((customer) => ids.get(customer.customerCode)!);
+  } catch (error) {
+    mapUniqueViolation(error);
+  }
+}
+
 /** The Customer JSON of one customer, whatever its domain (callers check visibility). */
 export async function findCustomerView(
   sql: Queryable,
@@ -321,9 +349,19 @@ export async function queryCustomerPage(
   return rows.map(toCustomerView);
 }
 
-/** How many customers match the filter (separate so it can become an estimate on big tables). */
-export async function countCustomers(sql: Queryable, filter: CustomerFilter): Promise<number> {
+/**
+ * How many customers match the filter, counting at most `cap + 1` rows: a count never scans more
+ * than that, however common a keyword is on a million customers (ADR 0062). A result above
+ * `cap` means "more than cap".
+ */
+export async function countCustomers(
+  sql: Queryable,
+  filter: CustomerFilter,
+  cap: number,
+): Promise<number> {
   const [row] = await sql<{ total: number }[]>`
-    select count(*)::int as total from customer c where ${customerWhere(sql, filter)}`;
+    select count(*)::int as total from (
+      select 1 from customer c where ${customerWhere(sql, filter)} limit ${cap + 1}
+    ) matches`;
   return row.total;
 }

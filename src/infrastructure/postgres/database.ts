@@ -4,8 +4,10 @@ import { logger } from "../../shared/logger.ts";
 
 /** The postgres.js client type used everywhere (also for a transaction `tx`). */
 export type Sql = postgres.Sql<Record<string, never>>;
+/** A transaction of the client (it can open savepoints). */
+export type TransactionSql = postgres.TransactionSql<Record<string, never>>;
 /** A postgres.js client or a transaction of one: repositories accept either. */
-export type Queryable = Sql | postgres.TransactionSql<Record<string, never>>;
+export type Queryable = Sql | TransactionSql;
 
 /** The service's Postgres: a writer pool, a reader pool (a replica or the same) and close(). */
 export interface Database {

@@ -31,6 +31,26 @@ export async function insertSyncRecord(sql: Queryable, record: SyncRecordInput):
   return row.id;
 }
 
+/** Writes several sync records in one statement, in the given order (a batch of an import). */
+export async function insertSyncRecords(sql: Queryable, records: SyncRecordInput[]): Promise<void> {
+  if (records.length === 0) return;
+  const column = <T>(pick: (record: SyncRecordInput) => T) => records.map(pick);
+  await sql`
+    insert into external_system_sync (entity_type, entity_id, source, remote_id, business_domain,
+      sync_status, error_code, error_message, trace_id, operation_uid)
+    select t.entity_type, t.entity_id, t.source, t.remote_id, t.business_domain, t.sync_status,
+      t.error_code, t.error_message, t.trace_id, t.operation_uid
+    from unnest(${column((r) => r.entityType)}::text[], ${column((r) => r.entityId)}::bigint[],
+      ${column((r) => r.source)}::text[], ${column((r) => r.remoteId)}::text[],
+      ${column((r) => r.businessDomain)}::text[], ${column((r) => r.syncStatus)}::text[],
+      ${column((r) => r.errorCode ?? null)}::text[],
+      ${column((r) => r.errorMessage?.slice(0, 2000) ?? null)}::text[],
+      ${column((r) => r.traceId ?? null)}::text[], ${column((r) => r.operationUid ?? null)}::text[])
+      with ordinality as t(entity_type, entity_id, source, remote_id, business_domain, sync_status,
+        error_code, error_message, trace_id, operation_uid, n)
+    order by t.n`;
+}
+
 /** The entity id of an earlier SUCCESS for `(source, remoteId)`, if any. */
 export async function findSuccessfulSync(
   sql: Queryable,

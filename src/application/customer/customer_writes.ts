@@ -1,0 +1,190 @@
+import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
+import type { CurrentUser } from "../../domain/auth/current_user.ts";
+import { Customer, type CustomerView } from "../../domain/customer/customer.ts";
+import { SourcePrefixStrategy } from "../../domain/customer/customer_code.ts";
+import type { CreateCustomerInput } from "../../domain/customer/customer.ts";
+import { type Source, SOURCES } from "../../domain/shared/source.ts";
+import {
+  findCustomerView,
+  insertCustomer,
+  nextCustomerCodeNumber,
+} from "../../infrastructure/postgres/customer_repository.ts";
+import type { Queryable } from "../../infrastructure/postgres/database.ts";
+import { appendDomainEvent } from "../../infrastructure/postgres/domain_event_repository.ts";
+import {
+  findSuccessfulSync,
+  insertSyncRecord,
+  type SyncRecordInput,
+} from "../../infrastructure/postgres/external_sync_repository.ts";
+import { AppError, isAppError } from "../../shared/errors.ts";
+import { currentContext } from "../../shared/request_context.ts";
+import { companySource, type CreateCustomerBody } from "./create_customer_schema.ts";
+import { resolveCompany } from "./resolve_company.ts";
+
+// Writes shared by the single create (createCustomer) and the batched import
+// (createCustomerBatch), so both paths make the same rows, events and failure records.
+
+/** What writing one new customer produced inside the caller's transaction. */
+export interface WrittenCustomer {
+  customerId: number;
+  companyId: number;
+  companyCreated: boolean;
+  /** An existing company's data changed: cached details of its customers are stale. */
+  companyChanged: boolean;
+}
+
+/** The source of the customer a create command makes. */
+export function customerSource(body: CreateCustomerBody): Source {
+  return body.customer.source ?? "MANUAL";
+}
+
+/** The CustomerCreated payload of a new customer (same shape on both paths). */
+export function customerCreatedPayload(
+  body: CreateCustomerBody,
+  written: WrittenCustomer,
+): Record<string, unknown> {
+  return {
+    customerId: written.customerId,
+    businessDomain: body.customer.businessDomain,
+    source: customerSource(body),
+    status: Customer.initialStatus(body.customer.status),
+    companyId: written.companyId,
+    companyCreated: written.companyCreated,
+    remoteId: body.remoteId ?? null,
+  };
+}
+
+/** The SUCCESS sync row of an import (a create with a remoteId). */
+export function successSyncRecord(
+  user: CurrentUser,
+  body: CreateCustomerBody & { remoteId: string },
+  customerId: number,
+): SyncRecordInput {
+  return {
+    entityType: "CUSTOMER",
+    entityId: customerId,
+    source: customerSource(body),
+    remoteId: body.remoteId,
+    businessDomain: body.customer.businessDomain,
+    syncStatus: "SUCCESS",
+    traceId: currentContext()?.traceId ?? null,
+    operationUid: user.dingUserId,
+  };
+}
+
+/**
+ * Writes one validated create command in the caller's transaction: company (ADR 0020), customer,
+ * CustomerCreated event and, with a remoteId, the SUCCESS sync row.
+ */
+export async function writeNewCustomer(
+  tx: Queryable,
+  user: CurrentUser,
+  body: CreateCustomerBody,
+): Promise<WrittenCustomer> {
+  const source = customerSource(body);
+  const resolved = await resolveCompany(tx, body.company, companySource(body));
+  const externalCode = body.customer.externalCode ?? null;
+  const sequence = SourcePrefixStrategy.needsSequence(externalCode)
+    ? await nextCustomerCodeNumber(tx)
+    : undefined;
+  const customerId = await insertCustomer(tx, {
+    customerCode: SourcePrefixStrategy.customerCode(source, externalCode, sequence),
+    customerName: body.customer.customerName,
+    companyId: resolved.company.id,
+    businessDomain: body.customer.businessDomain,
+    status: Customer.initialStatus(body.customer.status),
+    source,
+    externalCode,
+    contactName: body.customer.contactName ?? null,
+    contactPhone: body.customer.contactPhone ?? null,
+    remark: body.customer.remark ?? null,
+    operationUid: user.dingUserId,
+    operationName: user.name,
+  });
+  const written = {
+    customerId,
+    companyId: resolved.company.id,
+    companyCreated: resolved.created,
+    companyChanged: resolved.changed,
+  };
+  await appendDomainEvent(tx, {
+    aggregateType: "Customer",
+    aggregateId: customerId,
+    eventType: "CustomerCreated",
+    payload: customerCreatedPayload(body, written),
+  });
+  if (body.remoteId !== undefined) {
+    await insertSyncRecord(
+      tx,
+      successSyncRecord(user, { ...body, remoteId: body.remoteId }, customerId),
+    );
+  }
+  return written;
+}
+
+/** The customer an earlier successful import of (source, remoteId) created, if any. */
+export async function findReplay(
+  sql: Queryable,
+  user: CurrentUser,
+  source: Source,
+  remoteId: string,
+): Promise<CustomerView | undefined> {
+  const customerId = await findSuccessfulSync(sql, { entityType: "CUSTOMER", source, remoteId });
+  if (customerId === undefined) return undefined;
+  const customer = await findCustomerView(sql, customerId);
+  if (!customer) return undefined;
+  if (!BusinessDomainGuard.canSee(user, customer.businessDomain)) {
+    throw new AppError(
+      "FORBIDDEN",
+      `${source} record ${remoteId} was imported into a business domain not granted to you`,
+    );
+  }
+  return customer;
+}
+
+/** The FAILED sync row's code: the contract code the failure answers over HTTP. */
+export function failureOf(error: unknown): { code: string; message: string } {
+  if (!isAppError(error)) {
+    return { code: "INTERNAL_ERROR", message: "an unexpected error occurred" };
+  }
+  const fields = error.errors?.map((item) => `${item.path}: ${item.message}`).join("; ");
+  return { code: error.code, message: fields ? `${error.message} (${fields})` : error.message };
+}
+
+/** The import key of a raw (possibly invalid) command, when it has one worth recording. */
+export function importKeyOf(input: unknown): { source: Source; remoteId: string } | undefined {
+  const raw = input as Partial<CreateCustomerInput> | undefined;
+  const remoteId = typeof raw?.remoteId === "string" ? raw.remoteId.trim() : "";
+  const source = raw?.customer?.source ?? "MANUAL";
+  if (!remoteId || !(SOURCES as readonly string[]).includes(source)) return undefined;
+  return { source: source as Source, remoteId };
+}
+
+/**
+ * The FAILED sync row of a failed create attempt (ADR 0021), or undefined when the command has no
+ * remoteId (or no known source) to record it under.
+ */
+export function failedSyncRecord(
+  user: CurrentUser,
+  input: unknown,
+  error: unknown,
+): SyncRecordInput | undefined {
+  const key = importKeyOf(input);
+  if (!key) return undefined;
+  const raw = input as Partial<CreateCustomerInput>;
+  const failure = failureOf(error);
+  return {
+    entityType: "CUSTOMER",
+    entityId: null,
+    source: key.source,
+    remoteId: key.remoteId.slice(0, 200),
+    businessDomain: typeof raw.customer?.businessDomain === "string"
+      ? raw.customer.businessDomain.slice(0, 100)
+      : null,
+    syncStatus: "FAILED",
+    errorCode: failure.code,
+    errorMessage: failure.message,
+    traceId: currentContext()?.traceId ?? null,
+    operationUid: user.dingUserId,
+  };
+}
