@@ -34,6 +34,9 @@ export function pageSchema<T extends z.ZodType>(item: T, name: string) {
     page: z.number().int(),
     pageSize: z.number().int(),
     total: z.number().int(),
+    totalIsCapped: z.boolean().optional().openapi({
+      description: "true when more items match than `total` counts (lists that cap their count)",
+    }),
   }).openapi(name);
 }
 
@@ -43,4 +46,6 @@ export interface Page<T> {
   page: number;
   pageSize: number;
   total: number;
+  /** Set by lists that cap their count: true when more items match than `total`. */
+  totalIsCapped?: boolean;
 }

@@ -11,6 +11,13 @@ import {
 } from "../../infrastructure/postgres/customer_repository.ts";
 import type { Page } from "../../presentation/pagination.ts";
 
+/**
+ * `total` counts matches exactly up to this many; beyond, it is this many and `totalIsCapped` is
+ * true (ADR 0062). 1 000 is 50 pages of 20, more than anyone pages through, and keeps the count of
+ * a common keyword over a million customers to a few milliseconds.
+ */
+export const TOTAL_CAP = 1_000;
+
 /** The filters, sort and page of GET /customers. */
 export interface QueryCustomersInput {
   keyword?: string;
@@ -44,7 +51,13 @@ export async function queryCustomers(
       limit: command.pageSize,
       offset: (command.page - 1) * command.pageSize,
     }),
-    countCustomers(deps.db.readSql, filter),
+    countCustomers(deps.db.readSql, filter, TOTAL_CAP),
   ]);
-  return { items, page: command.page, pageSize: command.pageSize, total };
+  return {
+    items,
+    page: command.page,
+    pageSize: command.pageSize,
+    total: Math.min(total, TOTAL_CAP),
+    totalIsCapped: total > TOTAL_CAP,
+  };
 }
