@@ -50,6 +50,17 @@ const environmentSchema = z.object({
   SYNC_OPERATOR_UID: z.string().trim().min(1).default("system-sync"),
   SYNC_OPERATOR_NAME: z.string().trim().min(1).default("External sync"),
   READYZ_TIMEOUT_MS: int(50, 30_000).default(2_000),
+  READYZ_OPTIONAL: z.string().default("").transform((value, context) => {
+    const names = value.split(",").map((name) => name.trim()).filter(Boolean);
+    const unknown = names.filter((name) => name !== "redis" && name !== "mysql");
+    if (unknown.length > 0) {
+      context.addIssue({
+        code: "custom",
+        message: `only redis and mysql may be optional, got ${unknown}`,
+      });
+    }
+    return names as ("redis" | "mysql")[];
+  }),
   TRUST_PROXY: boolean.default(false),
 });
 

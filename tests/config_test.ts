@@ -24,6 +24,7 @@ Deno.test("a bad value names the variable", () => {
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
     [{ CACHE_TTL_SECONDS: "-1" }, "CACHE_TTL_SECONDS"],
     [{ APP_ENV: "staging" }, "APP_ENV"],
+    [{ READYZ_OPTIONAL: "postgres" }, "READYZ_OPTIONAL"],
   ];
   for (const [env, variable] of cases) {
     assert.throws(() => loadConfig(env), (error: Error) => {

@@ -10,7 +10,7 @@ export interface DependencyCheck {
   error?: string;
 }
 
-/** Readiness of every backing service; any configured one being down makes it unavailable. */
+/** Readiness of every backing service; a configured, non-optional one being down makes it unavailable. */
 export interface ReadinessReport {
   status: "ready" | "unavailable";
   checks: { postgres: DependencyCheck; redis: DependencyCheck; mysql: DependencyCheck };
@@ -49,6 +49,11 @@ export async function checkDependencies(
       ? probe("mysql", timeoutMs, () => pingMysql(deps.mysql!))
       : Promise.resolve<DependencyCheck>({ status: "not_configured" }),
   ]);
-  const down = [postgres, redis, mysql].some((check) => check.status === "down");
+  // READYZ_OPTIONAL lets an operator keep instances in rotation while Redis or MySQL is down
+  // (ADR 0002): the check still says "down", the answer stays 200.
+  const optional = new Set(deps.config.READYZ_OPTIONAL);
+  const down = postgres.status === "down" ||
+    (redis.status === "down" && !optional.has("redis")) ||
+    (mysql.status === "down" && !optional.has("mysql"));
   return { status: down ? "unavailable" : "ready", checks: { postgres, redis, mysql } };
 }

@@ -156,6 +156,26 @@ Deno.test("/readyz is 503 when a configured dependency is down", withResources, 
       await env.close();
     }
   });
+  await t.step("but not Redis or MySQL listed in READYZ_OPTIONAL", async () => {
+    const env = await startTestApp("readyz_optional", {
+      env: {
+        REDIS_URL: "redis://127.0.0.1:1",
+        EXTERNAL_MYSQL_URL: "mysql://root@127.0.0.1:1/test",
+        READYZ_OPTIONAL: "redis,mysql",
+        READYZ_TIMEOUT_MS: "3000",
+      },
+    });
+    try {
+      const response = await env.request("GET", "/readyz");
+      assert.equal(response.status, 200);
+      const body = await response.json();
+      assert.equal(body.status, "ready");
+      assert.equal(body.checks.redis.status, "down");
+      assert.equal(body.checks.mysql.status, "down");
+    } finally {
+      await env.close();
+    }
+  });
   await t.step("Postgres on a closed port", async () => {
     const env = await startTestApp("readyz_pg", {
       env: { DATABASE_URL: "postgres://postgres@127.0.0.1:1/none", READYZ_TIMEOUT_MS: "3000" },
