@@ -6,8 +6,10 @@ import type { CustomerStatus } from "../../domain/customer/customer_status.ts";
 import type { Source } from "../../domain/shared/source.ts";
 import {
   countCustomers,
+  type CustomerFilter,
   type CustomerSort,
   queryCustomerPage,
+  searchCustomers,
 } from "../../infrastructure/postgres/customer_repository.ts";
 import type { Page } from "../../presentation/pagination.ts";
 
@@ -45,14 +47,16 @@ export async function queryCustomers(
     companyId: command.companyId,
     groupId: command.groupId,
   };
-  const [items, total] = await Promise.all([
-    queryCustomerPage(deps.db.readSql, filter, {
-      sort: command.sort,
-      limit: command.pageSize,
-      offset: (command.page - 1) * command.pageSize,
-    }),
-    countCustomers(deps.db.readSql, filter, TOTAL_CAP),
-  ]);
+  const page = {
+    sort: command.sort,
+    limit: command.pageSize,
+    offset: (command.page - 1) * command.pageSize,
+  };
+  // A keyword's plan depends on how many customers match (ADR 0063); other filters are served by
+  // the (domain, status, created_at) indexes whatever the count.
+  const { items, total } = filter.keyword
+    ? await searchCustomers(deps.db.readSql, filter, page, { cap: TOTAL_CAP })
+    : await listCustomers(deps.db.readSql, filter, page);
   return {
     items,
     page: command.page,
@@ -60,4 +64,16 @@ export async function queryCustomers(
     total: Math.min(total, TOTAL_CAP),
     totalIsCapped: total > TOTAL_CAP,
   };
+}
+
+async function listCustomers(
+  sql: Dependencies["db"]["readSql"],
+  filter: CustomerFilter,
+  page: { sort: CustomerSort; limit: number; offset: number },
+) {
+  const [items, total] = await Promise.all([
+    queryCustomerPage(sql, filter, page),
+    countCustomers(sql, filter, TOTAL_CAP),
+  ]);
+  return { items, total };
 }

@@ -315,13 +315,22 @@ const SORT_COLUMNS = {
   customerCode: "c.customer_code",
 } as const;
 
+function keywordMatch(sql: Queryable, keyword: string | undefined) {
+  if (!keyword) return sql`true`;
+  // ILIKE '%k%' on each trigram-indexed column: Postgres answers it with a BitmapOr of both.
+  const pattern = likePattern(keyword);
+  return sql`(c.customer_name ilike ${pattern} or c.customer_code ilike ${pattern})`;
+}
+
 function customerWhere(sql: Queryable, filter: CustomerFilter) {
-  const parts = [sql`c.business_domain = any(${filter.domains}::text[])`];
-  if (filter.keyword) {
-    // ILIKE '%k%' on each trigram-indexed column: Postgres answers it with a BitmapOr of both.
-    const pattern = likePattern(filter.keyword);
-    parts.push(sql`(c.customer_name ilike ${pattern} or c.customer_code ilike ${pattern})`);
-  }
+  // One domain as an equality: Postgres takes `= any(array of one)` for a set, so it would not
+  // read the (business_domain, [status,] created_at) indexes in order (ADR 0063).
+  const parts = [
+    filter.domains.length === 1
+      ? sql`c.business_domain = ${filter.domains[0]}`
+      : sql`c.business_domain = any(${filter.domains}::text[])`,
+  ];
+  if (filter.keyword) parts.push(keywordMatch(sql, filter.keyword));
   if (filter.status) parts.push(sql`c.status = ${filter.status}`);
   if (filter.source) parts.push(sql`c.source = ${filter.source}`);
   if (filter.companyId !== undefined) parts.push(sql`c.company_id = ${filter.companyId}`);
@@ -347,6 +356,87 @@ export async function queryCustomerPage(
     order by ${column} ${direction}, c.id ${direction}
     limit ${page.limit} offset ${page.offset}`;
   return rows.map(toCustomerView);
+}
+
+/** A page of customers and their capped count (`total` above `cap` means "more than cap"). */
+export interface CustomerSearchResult {
+  items: CustomerView[];
+  total: number;
+}
+
+/** Tuning of {@link searchCustomers}; tests lower both to exercise every plan on little data. */
+export interface CustomerSearchOptions {
+  cap: number;
+  /** Rows of the sort order a walk may read before falling back to sorting every match. */
+  walkBudget?: (wanted: number) => number;
+}
+
+/** Rows a walk reads for `wanted` = offset + limit matches: density 0.5 % for page one. */
+function defaultWalkBudget(wanted: number): number {
+  return Math.min(20_000, Math.max(4_000, wanted * 200));
+}
+
+/**
+ * A keyword page and its capped count, with the plan chosen by the count (ADR 0063). Postgres
+ * cannot: it walks the sort index filtering ILIKE whenever it expects many matches, which reads
+ * most of the table when they are few or clustered far from the start of the sort order.
+ * 1. The trigram bitmap collects at most `cap + 1` matching ids (the count); at most `cap`: the
+ *    page is sorted from those ids in the same statement.
+ * 2. More: walk the sort index for at most a budget of rows (cheap when matches are common and
+ *    spread, the usual reason for many matches).
+ * 3. The walk did not fill the page: sort every match (cost in proportion to the matches).
+ */
+export async function searchCustomers(
+  sql: Queryable,
+  filter: CustomerFilter,
+  page: { sort: CustomerSort; limit: number; offset: number },
+  options: CustomerSearchOptions,
+): Promise<CustomerSearchResult> {
+  const column = sql(SORT_COLUMNS[page.sort.field]);
+  const direction = page.sort.direction === "desc" ? sql`desc` : sql`asc`;
+  const where = customerWhere(sql, filter);
+  const counted = await sql<(CustomerRow & { total: number })[]>`
+    with matches as materialized (
+      select c.id from customer c where ${where} limit ${options.cap + 1}
+    ), counted as (select count(*)::int as total from matches)
+    select counted.total, found.* from counted left join lateral (
+      select ${sql.unsafe(CUSTOMER_COLUMNS)}
+      from matches m join customer c on c.id = m.id join company co on co.id = c.company_id
+      where counted.total <= ${options.cap}
+      order by ${column} ${direction}, c.id ${direction}
+      limit ${page.limit} offset ${page.offset}
+    ) found on true`;
+  const total = counted[0].total;
+  if (total <= options.cap) {
+    return { items: counted.filter((row) => row.id !== null).map(toCustomerView), total };
+  }
+  const wanted = page.offset + page.limit;
+  const budget = (options.walkBudget ?? defaultWalkBudget)(wanted);
+  // The inner LIMIT bounds the rows read; its rows are the first of the sort order, so the
+  // matches among them are the first matches.
+  const walked = await sql<CustomerRow[]>`
+    select ${sql.unsafe(CUSTOMER_COLUMNS)}
+    from (
+      select c.* from customer c where ${customerWhere(sql, { ...filter, keyword: undefined })}
+      order by ${column} ${direction}, c.id ${direction}
+      limit ${budget}
+    ) c join company co on co.id = c.company_id
+    where ${keywordMatch(sql, filter.keyword)}
+    order by ${column} ${direction}, c.id ${direction}
+    limit ${page.limit} offset ${page.offset}`;
+  if (walked.length === page.limit) return { items: walked.map(toCustomerView), total };
+  // Sorting inside a MATERIALIZED CTE keeps Postgres from walking the sort index again.
+  const sorted = await sql<CustomerRow[]>`
+    with matches as materialized (
+      select c.id, ${column} as sort_key from customer c where ${where}
+    ), picked as (
+      select id from matches order by sort_key ${direction}, id ${direction}
+      limit ${page.limit} offset ${page.offset}
+    )
+    select ${sql.unsafe(CUSTOMER_COLUMNS)}
+    from picked p join customer c on c.id = p.id join company co on co.id = c.company_id
+    order by ${column} ${direction}, c.id ${direction}`;
+  return { items: sorted.map(toCustomerView), total };
 }
 
 /**

@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import {
+  type CustomerSort,
+  queryCustomerPage,
+  searchCustomers,
+} from "../../src/infrastructure/postgres/customer_repository.ts";
+import { startTestApp, withResources } from "../support/test_app.ts";
+
+const DOMAINS = ["GENERAL_WAREHOUSING", "COLD_CHAIN"];
+const SORTS: CustomerSort[] = [
+  { field: "createdAt", direction: "desc" },
+  { field: "createdAt", direction: "asc" },
+  { field: "customerName", direction: "asc" },
+  { field: "customerName", direction: "desc" },
+  { field: "customerCode", direction: "asc" },
+];
+const PAGES = [{ limit: 7, offset: 0 }, { limit: 7, offset: 7 }, { limit: 7, offset: 28 }, {
+  limit: 50,
+  offset: 0,
+}];
+
+Deno.test(
+  "keyword search answers the same pages whichever plan the count chooses",
+  withResources,
+  async (t) => {
+    const env = await startTestApp("customer_search_plans");
+    try {
+      const sql = env.deps.db.sql;
+      const [company] = await sql<{ id: number }[]>`
+        insert into company (company_code, company_name, source)
+        values ('MN-PLAN', 'Plan Co', 'MANUAL') returning id`;
+      // One statement: equal created_at everywhere and names repeating every 4 rows, so every
+      // sort has ties that only the id breaks. Every third row matches neither name nor code.
+      await sql`
+        insert into customer (customer_code, customer_name, company_id, business_domain, status,
+          source, operation_uid, operation_name)
+        select 'PL-' || lpad(n::text, 3, '0'),
+          case when n % 3 = 0 then 'Other ' else 'Plan Hit ' end || (n % 4),
+          ${company.id}, case when n % 5 = 0 then 'CROSS_BORDER' else
+            case when n % 2 = 0 then 'COLD_CHAIN' else 'GENERAL_WAREHOUSING' end end,
+          'ACTIVE', 'MANUAL', 'test', 'Test'
+        from generate_series(1, 60) as n`;
+      // A few later rows, so created_at also orders some of them.
+      await sql`
+        insert into customer (customer_code, customer_name, company_id, business_domain, status,
+          source, operation_uid, operation_name)
+        select 'PL-L' || n, 'Plan Hit late', ${company.id}, 'COLD_CHAIN', 'ACTIVE', 'MANUAL',
+          'test', 'Test'
+        from generate_series(1, 3) as n`;
+      const filter = { domains: DOMAINS, keyword: "plan hit" };
+      const expectedTotal = (await queryCustomerPage(sql, filter, {
+        sort: SORTS[0],
+        limit: 1000,
+        offset: 0,
+      })).length;
+      assert.equal(expectedTotal, 35);
+
+      const plans = {
+        "matches within the cap (sorted from the trigram matches)": { cap: 100 },
+        "more than the cap, walk fills the page": { cap: 5 },
+        "more than the cap, walk runs out (every match sorted)": { cap: 5, walkBudget: () => 2 },
+      };
+      for (const [plan, options] of Object.entries(plans)) {
+        await t.step(plan, async () => {
+          for (const sort of SORTS) {
+            for (const page of PAGES) {
+              const expected = await queryCustomerPage(sql, filter, { sort, ...page });
+              const found = await searchCustomers(sql, filter, { sort, ...page }, options);
+              const label = `${sort.field} ${sort.direction} ${page.offset}+${page.limit}`;
+              assert.deepEqual(found.items.map((c) => c.id), expected.map((c) => c.id), label);
+              assert.deepEqual(found.items, expected, label);
+              assert.equal(found.total, Math.min(expectedTotal, options.cap + 1), label);
+            }
+          }
+        });
+      }
+
+      await t.step("the reference itself breaks ties by id in the sort's direction", async () => {
+        const page = await queryCustomerPage(sql, filter, {
+          sort: { field: "customerName", direction: "desc" },
+          limit: 50,
+          offset: 0,
+        });
+        for (let i = 1; i < page.length; i++) {
+          const [a, b] = [page[i - 1], page[i]];
+          assert.ok(
+            a.customerName > b.customerName || (a.customerName === b.customerName && a.id > b.id),
+          );
+        }
+      });
+
+      await t.step("a keyword matching nothing answers an empty page and 0", async () => {
+        const found = await searchCustomers(sql, { domains: DOMAINS, keyword: "zzqx" }, {
+          sort: SORTS[0],
+          limit: 20,
+          offset: 0,
+        }, { cap: 5 });
+        assert.deepEqual(found, { items: [], total: 0 });
+      });
+    } finally {
+      await env.close();
+    }
+  },
+);
