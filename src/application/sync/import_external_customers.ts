@@ -18,7 +18,6 @@ import {
 import { AppError, type ErrorCode } from "../../shared/errors.ts";
 import { logger } from "../../shared/logger.ts";
 import { currentContext } from "../../shared/request_context.ts";
-import { runBounded } from "../../shared/run_bounded.ts";
 import { createCustomerBatch } from "../customer/create_customer_batch.ts";
 
 /** The only source with an external database configured (contract section 7). */
@@ -191,6 +190,23 @@ export async function importExternalCustomers(
     });
   };
 
+  // Batch transactions in flight across pages (ADR 0070): the next page's batches start as soon
+  // as a slot frees, so one slow commit never idles the other connections.
+  const limit = Math.max(1, command.concurrency ?? 4);
+  const running = new Set<Promise<void>>();
+  let failure: unknown;
+  let finished: Promise<void> = Promise.resolve();
+  const startBatch = async (task: () => Promise<void>): Promise<{ done: Promise<void> }> => {
+    while (running.size >= limit) await Promise.race(running);
+    const done: Promise<void> = task()
+      .catch((error) => {
+        failure ??= error;
+      })
+      .finally(() => running.delete(done));
+    running.add(done);
+    return { done };
+  };
+
   const importPage = async (rows: ExternalCustomerRow[]): Promise<void> => {
     for (const row of rows) seen.add(row.remoteId);
     const succeeded = await findSucceededCustomerIds(
@@ -224,27 +240,32 @@ export async function importExternalCustomers(
       await insertSyncRecords(deps.db.sql, refused);
       deps.metrics?.recordSyncOutcome(command.source, "FAILED", refused.length);
     }
-    const batches: number[][] = [];
+    const pageDone: Promise<void>[] = [];
     for (let start = 0; start < pending.length; start += batchSize) {
-      batches.push(pending.slice(start, start + batchSize));
+      const batch = pending.slice(start, start + batchSize);
+      const slot = await startBatch(async () => {
+        const batchItems = await importBatch(batch.map((index) => rows[index]));
+        batch.forEach((index, n) => items[index] = batchItems[n]);
+      });
+      pageDone.push(slot.done);
     }
-    await runBounded(batches, command.concurrency ?? 4, async (batch) => {
-      const batchItems = await importBatch(batch.map((index) => rows[index]));
-      batch.forEach((index, n) => items[index] = batchItems[n]);
+    // Pages are summed up in source order, each once all its batches are written.
+    finished = finished.then(() => Promise.all(pageDone)).then(() => {
+      if (failure !== undefined) return;
+      for (const item of items) {
+        if (item.syncStatus === "FAILED") summary.failed++;
+        if (keepAll || item.syncStatus === "FAILED") summary.items.push(item);
+      }
+      done += rows.length;
+      command.onProgress?.({ done, total, ...counts(summary) });
     });
-    for (const item of items) {
-      if (item.syncStatus === "FAILED") summary.failed++;
-      if (keepAll || item.syncStatus === "FAILED") summary.items.push(item);
-    }
-    done += rows.length;
-    command.onProgress?.({ done, total, ...counts(summary) });
   };
 
   const pages = gateway.pages(filter, { pageSize: command.pageSize ?? 500 });
   try {
     // Read the next page while this one is written: the source and Postgres work in parallel.
     let next = pages.next();
-    while (true) {
+    while (failure === undefined) {
       const page = await next;
       if (page.done) break;
       next = pages.next();
@@ -252,8 +273,11 @@ export async function importExternalCustomers(
       await importPage(page.value);
     }
   } finally {
+    await Promise.all(running);
+    await finished;
     await pages.return(undefined);
   }
+  if (failure !== undefined) throw failure;
 
   const missing = (command.remoteIds ?? []).filter((id) => !seen.has(id));
   for (const remoteId of new Set(missing)) {

@@ -104,11 +104,16 @@ export async function findCompaniesBySourceRefs(
   keys: { source: Source; sourceRefId: string }[],
 ): Promise<Company[]> {
   if (keys.length === 0) return [];
+  // One probe of company_source_ref_key per key: the lateral limit keeps the planner from a hash
+  // join over the whole table, which it picks while a bulk import outgrows the statistics.
   const rows = await tx<CompanyRow[]>`
-    select ${tx.unsafe(COLUMNS.replace(/(\w+)/g, "co.$1"))}
+    select co.*
     from unnest(${keys.map((key) => key.source)}::text[],
       ${keys.map((key) => key.sourceRefId)}::text[]) as k(source, source_ref_id)
-    join company co on co.source = k.source and co.source_ref_id = k.source_ref_id`;
+    cross join lateral (
+      select ${tx.unsafe(COLUMNS)} from company
+      where source = k.source and source_ref_id = k.source_ref_id
+      limit 1) co`;
   return rows.map(toCompany);
 }
 

@@ -84,10 +84,17 @@ export async function findSucceededCustomerIds(
   remoteIds: string[],
 ): Promise<Map<string, number>> {
   if (remoteIds.length === 0) return new Map();
+  // One probe of ux_external_sync_success per id (the lateral limit keeps it a nested loop):
+  // `remote_id = any(...)` let the planner scan every success of the source whenever its
+  // statistics were stale, as they are during a bulk import (ADR 0070).
   const rows = await sql<{ remote_id: string; entity_id: number }[]>`
-    select remote_id, entity_id from external_system_sync
-    where entity_type = 'CUSTOMER' and source = ${source} and sync_status = 'SUCCESS'
-      and remote_id = any(${remoteIds})`;
+    select r.remote_id, s.entity_id
+    from unnest(${remoteIds}::text[]) as r(remote_id)
+    cross join lateral (
+      select entity_id from external_system_sync
+      where entity_type = 'CUSTOMER' and source = ${source} and remote_id = r.remote_id
+        and sync_status = 'SUCCESS'
+      limit 1) s`;
   return new Map(rows.map((row) => [row.remote_id, row.entity_id]));
 }
 
