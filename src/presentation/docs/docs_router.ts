@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import swaggerUiDist from "swagger-ui-dist";
 import type { AppEnv } from "../env.ts";
 
 // Served by the service itself so /docs works without internet access (ADR 0003).
@@ -34,7 +33,11 @@ const INIT = `window.ui = SwaggerUIBundle({
 
 /** /docs: Swagger UI over /openapi.json, with its scripts and styles served locally. */
 export function docsRouter() {
-  const directory = swaggerUiDist.getAbsoluteFSPath();
+  // Imported on the first asset request: evaluating swagger-ui-dist at start costs 15-20 MB of
+  // resident memory and start-up time for a page few ever open (ADR 0065).
+  let directory: Promise<string> | undefined;
+  const assetDirectory = () =>
+    directory ??= import("swagger-ui-dist").then((module) => module.default.getAbsoluteFSPath());
   const cache = new Map<string, Uint8Array>();
   return new Hono<AppEnv>()
     .get("/docs", (c) => c.html(PAGE))
@@ -48,7 +51,7 @@ export function docsRouter() {
       if (!type) return c.notFound();
       let body = cache.get(file);
       if (!body) {
-        body = await Deno.readFile(`${directory}/${file}`);
+        body = await Deno.readFile(`${await assetDirectory()}/${file}`);
         cache.set(file, body);
       }
       return c.body(body.slice().buffer, 200, {
