@@ -170,27 +170,30 @@ Deno.test(
         assert.equal((await failedRows("BATCH-6")).length, 2);
       });
 
-      await t.step("a renamed company invalidates the cached details of its customers", async () => {
-        const [first] = await sql`select id from customer where external_code = 'BATCH-1'`;
-        const detail = await env.request("GET", `/customers/${first.id}`, { as: USERS.std });
-        assert.equal((await detail.json()).company.companyName, "Company CO-1");
-        await source.exec(
-          `insert into rb_customer (remote_id, customer_name, company_name, company_ref_id,
+      await t.step(
+        "a renamed company invalidates the cached details of its customers",
+        async () => {
+          const [first] = await sql`select id from customer where external_code = 'BATCH-1'`;
+          const detail = await env.request("GET", `/customers/${first.id}`, { as: USERS.std });
+          assert.equal((await detail.json()).company.companyName, "Company CO-1");
+          await source.exec(
+            `insert into rb_customer (remote_id, customer_name, company_name, company_ref_id,
             business_domain, updated_at) values ('BATCH-8', 'Customer BATCH-8', 'Renamed CO-1',
             'CO-1', ?, '2031-01-02 00:00:00')`,
-          [GW],
-        );
-        const response = await env.request("POST", "/external-sync/import", {
-          as: USERS.std,
-          body: { source: "RB", remoteIds: ["BATCH-8"] },
-        });
-        assert.equal((await response.json()).imported, 1);
-        const [company] = await sql`select company_name, version from company
+            [GW],
+          );
+          const response = await env.request("POST", "/external-sync/import", {
+            as: USERS.std,
+            body: { source: "RB", remoteIds: ["BATCH-8"] },
+          });
+          assert.equal((await response.json()).imported, 1);
+          const [company] = await sql`select company_name, version from company
           where source = 'RB' and source_ref_id = 'CO-1'`;
-        assert.deepEqual({ ...company }, { company_name: "Renamed CO-1", version: 2 });
-        const again = await env.request("GET", `/customers/${first.id}`, { as: USERS.std });
-        assert.equal((await again.json()).company.companyName, "Renamed CO-1");
-      });
+          assert.deepEqual({ ...company }, { company_name: "Renamed CO-1", version: 2 });
+          const again = await env.request("GET", `/customers/${first.id}`, { as: USERS.std });
+          assert.equal((await again.json()).company.companyName, "Renamed CO-1");
+        },
+      );
 
       await t.step(
         "createCustomerBatch answers per command: missing company, invalid body, repeated id",

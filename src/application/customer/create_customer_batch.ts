@@ -52,6 +52,12 @@ export type BatchItemOutcome =
 export interface CreateCustomerBatchCommand {
   user: CurrentUser;
   inputs: CreateCustomerInput[];
+  /**
+   * The caller has just skipped the commands whose (source, remoteId) succeeded (the import's page
+   * lookup): no lookup again. A success that lands meanwhile still becomes a replay through the
+   * conflict it causes.
+   */
+  replaysChecked?: boolean;
 }
 
 interface PendingRow {
@@ -173,9 +179,6 @@ async function writeSetBased(
       };
     }),
   );
-  if (inserted.length !== newKeys.length) {
-    throw new Error("a company of the batch was created concurrently or its code is taken");
-  }
   for (const company of inserted) {
     companies.get(companyKey(company.source, company.sourceRefId!))!.company = company;
   }
@@ -366,7 +369,7 @@ export async function createCustomerBatch(
     }
   });
   const replayed = new Map<number, number>();
-  const replays = await findReplays(deps, user, pending);
+  const replays = command.replaysChecked ? new Map() : await findReplays(deps, user, pending);
   pending = pending.filter((row) => {
     const replay = replays.get(row.index);
     if (!replay) return true;

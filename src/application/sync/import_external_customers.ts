@@ -74,11 +74,11 @@ export interface ImportExternalCustomersCommand {
 }
 
 /**
- * Imports rows of the external source through createCustomer: rows whose `(source, remoteId)`
- * already succeeded are skipped, rows of a domain the user lacks fail FORBIDDEN, every other row
- * is created or fails with the code HTTP would answer; a bad row never stops the import. Exactly
- * one FAILED sync row is written per failed row: by createCustomer for rows it ran, here for rows
- * refused before it.
+ * Imports rows of the external source through createCustomerBatch (createCustomer's rules, in
+ * shared transactions, ADR 0070): rows whose `(source, remoteId)` already succeeded are skipped,
+ * rows of a domain the user lacks fail FORBIDDEN, every other row is created or fails with the
+ * code HTTP would answer; a bad row never stops the import. Exactly one FAILED sync row is written
+ * per failed row: by createCustomerBatch for rows it ran, here for rows refused before it.
  */
 export async function importExternalCustomers(
   deps: Dependencies,
@@ -170,7 +170,7 @@ export async function importExternalCustomers(
         updated_at: row.updatedAt,
       })
     );
-    const outcomes = await createCustomerBatch(deps, { user, inputs });
+    const outcomes = await createCustomerBatch(deps, { user, inputs, replaysChecked: true });
     return outcomes.map((outcome, index) => {
       const remoteId = rows[index].remoteId;
       if (outcome.status === "FAILED") {

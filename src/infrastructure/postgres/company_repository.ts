@@ -118,8 +118,9 @@ export async function findCompaniesBySourceRefs(
 }
 
 /**
- * Inserts companies in one statement, skipping any whose unique key is already taken (by a
- * concurrent writer or another company): the caller compares what came back with what it sent.
+ * Inserts companies in one statement. A taken unique key fails the whole statement (Postgres
+ * 23505, left unmapped): batch callers then resolve the rows one by one. No `on conflict`: its
+ * speculative insertion into three unique indexes made this the second slowest import statement.
  */
 export async function insertCompanies(tx: Queryable, companies: NewCompany[]): Promise<Company[]> {
   if (companies.length === 0) return [];
@@ -131,7 +132,6 @@ export async function insertCompanies(tx: Queryable, companies: NewCompany[]): P
       ${column("source")}::text[], ${column("sourceRefId")}::text[],
       ${column("unifiedSocialCreditCode")}::text[], ${column("address")}::text[],
       ${column("contactName")}::text[], ${column("contactPhone")}::text[])
-    on conflict do nothing
     returning ${tx.unsafe(COLUMNS)}`;
   return rows.map(toCompany);
 }

@@ -7,7 +7,7 @@ import type { Dependencies } from "../../dependencies.ts";
 import { createRouter } from "../router.ts";
 import { importRoute, listSyncRecordsRoute } from "./sync_routes.ts";
 
-/** createCustomer calls in flight per HTTP import: leaves pool connections for other requests. */
+/** Batch transactions in flight per HTTP import: leaves pool connections for other requests. */
 function httpConcurrency(deps: Dependencies): number {
   return Math.max(1, Math.min(4, deps.config.databasePoolMax - 2));
 }
