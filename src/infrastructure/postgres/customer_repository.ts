@@ -3,7 +3,7 @@ import type { CustomerDetailView, CustomerView } from "../../domain/customer/cus
 import type { CustomerStatus } from "../../domain/customer/customer_status.ts";
 import type { Source } from "../../domain/shared/source.ts";
 import { type CompanyRow, likePattern, toCompany } from "./company_repository.ts";
-import type { Queryable } from "./database.ts";
+import type { Queryable, Sql } from "./database.ts";
 import { mapUniqueViolation } from "./unique_violation.ts";
 
 interface CustomerRow {
@@ -387,6 +387,20 @@ function defaultWalkBudget(wanted: number): number {
  * 3. The walk did not fill the page: sort every match (cost in proportion to the matches).
  */
 export async function searchCustomers(
+  sql: Sql,
+  filter: CustomerFilter,
+  page: { sort: CustomerSort; limit: number; offset: number },
+  options: CustomerSearchOptions,
+): Promise<CustomerSearchResult> {
+  return await sql.begin(async (tx) => {
+    // Prepared statements switch to a generic plan after five runs, and a generic plan cannot
+    // see that `ilike '%rare%'` wants the trigram index: it seq-scans (ADR 0007).
+    await tx`set local plan_cache_mode = force_custom_plan`;
+    return await searchWithCustomPlans(tx, filter, page, options);
+  });
+}
+
+async function searchWithCustomPlans(
   sql: Queryable,
   filter: CustomerFilter,
   page: { sort: CustomerSort; limit: number; offset: number },
@@ -401,8 +415,10 @@ export async function searchCustomers(
     ), counted as (select count(*)::int as total from matches)
     select counted.total, found.* from counted left join lateral (
       select ${sql.unsafe(CUSTOMER_COLUMNS)}
-      from matches m join customer c on c.id = m.id join company co on co.id = c.company_id
-      where counted.total <= ${options.cap}
+      from customer c join company co on co.id = c.company_id
+      -- An id array, not a join: joined, the CTE's row estimate can make Postgres hash the
+      -- whole customer table instead of probing its primary key (ADR 0007).
+      where counted.total <= ${options.cap} and c.id = any(array(select id from matches))
       order by ${column} ${direction}, c.id ${direction}
       limit ${page.limit} offset ${page.offset}
     ) found on true`;
@@ -434,7 +450,8 @@ export async function searchCustomers(
       limit ${page.limit} offset ${page.offset}
     )
     select ${sql.unsafe(CUSTOMER_COLUMNS)}
-    from picked p join customer c on c.id = p.id join company co on co.id = c.company_id
+    from customer c join company co on co.id = c.company_id
+    where c.id = any(array(select id from picked))
     order by ${column} ${direction}, c.id ${direction}`;
   return { items: sorted.map(toCustomerView), total };
 }
