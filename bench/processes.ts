@@ -52,11 +52,18 @@ export async function stopAll(): Promise<void> {
 export async function startServer(
   name: string,
   script: string,
-  options: { env: Record<string, string>; port: number; args?: string[]; readyPath: string },
+  options: {
+    env: Record<string, string>;
+    port: number;
+    args?: string[];
+    readyPath: string;
+    /** Flags of `deno run` before the script, e.g. the V8 flags of `deno task start`. */
+    denoFlags?: string[];
+  },
 ): Promise<Server> {
   const startedAt = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script, ...(options.args ?? [])],
+    args: ["run", "-A", ...(options.denoFlags ?? []), script, ...(options.args ?? [])],
     env: options.env,
     stdin: "null",
     stdout: "inherit",

@@ -137,16 +137,19 @@ export async function findCustomerDetail(
   sql: Queryable,
   id: number,
 ): Promise<CustomerDetailView | undefined> {
-  const [row] = await sql<(CustomerRow & { company: CompanyRow })[]>`
-    select ${sql.unsafe(CUSTOMER_COLUMNS)}, row_to_json(co.*) as company
+  // One round trip: the detail is the hot path of cache misses.
+  const [row] = await sql<
+    (CustomerRow & { company: CompanyRow; groups: { id: number; groupName: string }[] })[]
+  >`
+    select ${sql.unsafe(CUSTOMER_COLUMNS)}, row_to_json(co.*) as company,
+      coalesce((
+        select json_agg(json_build_object('id', g.id, 'groupName', g.group_name) order by g.id)
+        from customer_group_member m join customer_group g on g.id = m.group_id
+        where m.customer_id = c.id
+      ), '[]') as groups
     from customer c join company co on co.id = c.company_id
     where c.id = ${id}`;
   if (!row) return undefined;
-  const groups = await sql<{ id: number; group_name: string }[]>`
-    select g.id, g.group_name
-    from customer_group_member m join customer_group g on g.id = m.group_id
-    where m.customer_id = ${id}
-    order by g.id`;
   const json = row.company as unknown as Record<string, unknown>;
   const company: CompanyView = toCompany({
     ...(json as unknown as CompanyRow),
@@ -157,7 +160,7 @@ export async function findCustomerDetail(
   return {
     ...toCustomerView(row),
     company,
-    groups: groups.map((group) => ({ id: group.id, groupName: group.group_name })),
+    groups: row.groups.map((group) => ({ id: Number(group.id), groupName: group.groupName })),
   };
 }
 
