@@ -67,17 +67,8 @@ export async function nextCompanyCodeNumber(tx: Queryable): Promise<number> {
   return Number(row.n);
 }
 
-/** A company to insert. */
-export interface NewCompany {
-  companyCode: string;
-  companyName: string;
-  source: Source;
-  sourceRefId: string | null;
-  unifiedSocialCreditCode: string | null;
-  address: string | null;
-  contactName: string | null;
-  contactPhone: string | null;
-}
+/** A company to insert: everything but what the database assigns. */
+export type NewCompany = Omit<Company, "id" | "version" | "createdAt" | "updatedAt">;
 
 /**
  * Inserts a company; answers undefined when a concurrent writer already holds one of its unique

@@ -59,21 +59,12 @@ export async function nextCustomerCodeNumber(tx: Queryable): Promise<number> {
   return Number(row.n);
 }
 
-/** A customer to insert. */
-export interface NewCustomer {
-  customerCode: string;
-  customerName: string;
-  companyId: number;
-  businessDomain: string;
-  status: CustomerStatus;
-  source: Source;
-  externalCode: string | null;
-  contactName: string | null;
-  contactPhone: string | null;
-  remark: string | null;
-  operationUid: string;
-  operationName: string;
-}
+/** A customer to insert: the view's writable fields, with the company by id. */
+export type NewCustomer =
+  & Omit<CustomerView, "id" | "company" | "version" | "createdAt" | "updatedAt">
+  & {
+    companyId: number;
+  };
 
 /** Inserts a customer; a taken code or (source, externalCode) is 409 CUSTOMER_DUPLICATED. */
 export async function insertCustomer(tx: Queryable, customer: NewCustomer): Promise<number> {
