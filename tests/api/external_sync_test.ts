@@ -177,6 +177,33 @@ Deno.test(
         );
       });
 
+      await t.step(
+        "a row imported before in a domain the user lacks fails FORBIDDEN, not skipped",
+        async () => {
+          const { response, body } = await importAs(USERS.cold, {
+            source: "RB",
+            remoteIds: ["RB-GW-0001", "RB-CC-0001"],
+          });
+          assert.equal(response.status, 200);
+          assert.deepEqual(body, {
+            imported: 0,
+            skipped: 1,
+            failed: 1,
+            items: [
+              { remoteId: "RB-GW-0001", syncStatus: "FAILED", errorCode: "FORBIDDEN" },
+              {
+                remoteId: "RB-CC-0001",
+                syncStatus: "SUCCESS",
+                customerId: firstCustomerIds.get("RB-CC-0001"),
+              },
+            ],
+          });
+          const [row] = await sql`select error_code, operation_uid from external_system_sync
+          where remote_id = 'RB-GW-0001' and sync_status = 'FAILED' order by id desc limit 1`;
+          assert.deepEqual({ ...row }, { error_code: "FORBIDDEN", operation_uid: "U-COLD" });
+        },
+      );
+
       await t.step("remoteIds imports only the named rows and reports unknown ids", async () => {
         await source.exec(`insert into rb_customer (remote_id, customer_name, company_name,
         company_ref_id, business_domain, updated_at) values

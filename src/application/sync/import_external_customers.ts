@@ -218,12 +218,14 @@ export async function importExternalCustomers(
     const pending: number[] = [];
     const refused: SyncRecordInput[] = [];
     rows.forEach((row, index) => {
+      // Refusal first, as POST /customers guards the domain before its replay lookup: a row of a
+      // domain the user lacks fails FORBIDDEN even when imported before, never leaking its id.
+      const error = refusal(row);
       const customerId = succeeded.get(row.remoteId);
-      if (customerId !== undefined) {
+      if (!error && customerId !== undefined) {
         items[index] = { remoteId: row.remoteId, syncStatus: "SUCCESS", customerId };
         return;
       }
-      const error = refusal(row);
       if (!error) return void pending.push(index);
       const domain = isBusinessDomain(row.businessDomain?.trim() ?? "")
         ? row.businessDomain!.trim()
