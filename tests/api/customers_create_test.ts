@@ -278,6 +278,15 @@ Deno.test("POST /customers creates and imports customers", withResources, async 
         422,
         "COMPANY_NOT_FOUND",
       );
+      // Neither a key nor a name: nothing can be found, so it is the same 422, not a 400.
+      await problemOf(
+        await post(env, {
+          customer: { customerName: "Orphan", businessDomain: GW },
+          company: {},
+        }),
+        422,
+        "COMPANY_NOT_FOUND",
+      );
     });
 
     await t.step("a company is upserted by (source, sourceRefId) with a name", async () => {

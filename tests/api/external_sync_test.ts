@@ -134,7 +134,10 @@ Deno.test(
             assert.deepEqual(items.get(remoteId), {
               remoteId,
               syncStatus: "FAILED",
-              errorCode: "VALIDATION_FAILED",
+              // No company name and no reference: the company must exist and cannot be found.
+              errorCode: remoteId === "RB-BAD-NOCOMPANY"
+                ? "COMPANY_NOT_FOUND"
+                : "VALIDATION_FAILED",
             });
           }
           const [row] = await sql`select * from external_system_sync

@@ -54,11 +54,10 @@ Deno.test(
           result.stdout,
           /sync-external finished: 14 rows, imported 10, skipped 0, failed 4 in/,
         );
-        for (
-          const remoteId of ["RB-BAD-DOMAIN", "RB-BAD-NOCOMPANY", "RB-BAD-LONGNAME", "RB-BAD-REF"]
-        ) {
+        for (const remoteId of ["RB-BAD-DOMAIN", "RB-BAD-LONGNAME", "RB-BAD-REF"]) {
           assert.match(result.stdout, new RegExp(`FAILED ${remoteId} VALIDATION_FAILED`));
         }
+        assert.match(result.stdout, /FAILED RB-BAD-NOCOMPANY COMPANY_NOT_FOUND/);
         assert.match(result.stderr, /sync-external: 14\/14 rows \(100%\), \d+ rows\/s, 4 failed/);
         const customers = await db.sql`select operation_uid, operation_name, business_domain
         from customer`;

@@ -68,14 +68,9 @@ export const CreateCustomerBodySchema = z.strictObject({
       message: `remoteId is required for source ${source}`,
     });
   }
+  // A company without any key nor name is not a validation error: it "must exist" and cannot be
+  // found, 422 COMPANY_NOT_FOUND (contract section 6), like any other unknown reference.
   const company = body.company;
-  if (!company.companyCode && !company.sourceRefId && !company.companyName) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["company"],
-      message: "give companyCode, sourceRefId or companyName",
-    });
-  }
   if (company.companyName !== undefined) {
     const problem = sourceRefProblem(companySource(body), company.sourceRefId);
     if (problem) {
