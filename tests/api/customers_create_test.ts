@@ -176,10 +176,13 @@ Deno.test("POST /customers creates and imports customers", withResources, async 
       );
     });
 
-    await t.step("a bad sourceRefId is 400 on company.sourceRefId", async () => {
+    await t.step("a bad sourceRefId is one 400 error on company.sourceRefId", async () => {
       const body = rbImport("R-BADREF", { companyRef: "has space" });
       const problem = await problemOf(await post(env, body), 400, "VALIDATION_FAILED");
-      assert.ok(problem.errors.some((e: { path: string }) => e.path === "company.sourceRefId"));
+      assert.deepEqual(
+        problem.errors.map((e: { path: string }) => e.path),
+        ["company.sourceRefId"],
+      );
     });
 
     let imported: { id: number; company: { id: number } };

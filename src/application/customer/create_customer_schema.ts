@@ -71,7 +71,8 @@ export const CreateCustomerBodySchema = z.strictObject({
   // A company without any key nor name is not a validation error: it "must exist" and cannot be
   // found, 422 COMPANY_NOT_FOUND (contract section 6), like any other unknown reference.
   const company = body.company;
-  if (company.companyName !== undefined) {
+  // A given but malformed sourceRefId is already reported by its field schema (one entry per field).
+  if (company.companyName !== undefined && company.sourceRefId === undefined) {
     const problem = sourceRefProblem(companySource(body), company.sourceRefId);
     if (problem) {
       ctx.addIssue({ code: "custom", path: ["company", "sourceRefId"], message: problem });
