@@ -11,6 +11,7 @@ import { authenticate } from "./presentation/middleware/authenticate.ts";
 import { handleError, handleNotFound } from "./presentation/middleware/error_handler.ts";
 import { rateLimit } from "./presentation/middleware/rate_limit.ts";
 import { requestLogger, type RequestObserver } from "./presentation/middleware/request_logger.ts";
+import { requireAnyDomain } from "./presentation/middleware/require_any_domain.ts";
 import { traceId } from "./presentation/middleware/trace_id.ts";
 import { problemResponse } from "./presentation/problem.ts";
 import { createRouter } from "./presentation/router.ts";
@@ -59,6 +60,10 @@ export function createApp(deps: Dependencies, options: AppOptions = {}) {
   app.use("*", rateLimit(deps));
   const auth = authenticate(deps);
   for (const path of PROTECTED_PATHS) app.use(path, auth);
+  const anyDomain = requireAnyDomain();
+  for (const path of PROTECTED_PATHS.filter((path) => path !== "/auth/me")) {
+    app.use(path, anyDomain);
+  }
 
   app.route("/", healthRouter(deps));
   app.route("/", metricsRouter(deps));

@@ -21,14 +21,15 @@ const DESCRIPTIONS: Record<number, string> = {
   413: "PAYLOAD_TOO_LARGE",
   422: "Unprocessable",
   429: "RATE_LIMITED",
+  500: "INTERNAL_ERROR",
   502: "DINGTALK_UNAVAILABLE",
   503: "Unavailable",
 };
 
-/** OpenAPI response entries for the given problem statuses. */
+/** OpenAPI response entries for the given problem statuses, plus the 500 any route can answer. */
 export function problemResponses(...statuses: number[]) {
   return Object.fromEntries(
-    statuses.map((status) => [status, {
+    [...new Set([...statuses, 500])].map((status) => [status, {
       description: DESCRIPTIONS[status] ?? "Problem",
       content: { "application/problem+json": { schema: ProblemSchema } },
     }]),

@@ -26,13 +26,15 @@ function joinPath(prefix: string, path: readonly PropertyKey[]): string {
 /** Turns zod issues into one field error per offending field (unknown keys listed one by one). */
 export function fieldErrors(error: ZodError, prefix = ""): FieldError[] {
   const errors: FieldError[] = [];
+  // zod can raise several issues for one field (e.g. int and max): the contract wants one entry.
+  const add = (path: string, message: string) => {
+    if (!errors.some((error) => error.path === path)) errors.push({ path, message });
+  };
   for (const issue of error.issues) {
     if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) {
-        errors.push({ path: joinPath(prefix, [...issue.path, key]), message: "unknown field" });
-      }
+      for (const key of issue.keys) add(joinPath(prefix, [...issue.path, key]), "unknown field");
     } else {
-      errors.push({ path: joinPath(prefix, issue.path), message: issue.message });
+      add(joinPath(prefix, issue.path), issue.message);
     }
   }
   return errors;

@@ -60,7 +60,7 @@ export function createLogger(bound: Record<string, unknown> = {}): Logger {
       level,
       msg: message,
       ...(context
-        ? { trace_id: context.traceId, ding_user_id: context.dingUserId, ...context.fields }
+        ? { trace_id: context.traceId, ding_user_id: context.dingUserId ?? null, ...context.fields }
         : {}),
       ...bound,
       ...fields,

@@ -18,12 +18,14 @@ export interface ListSyncRecordsCommand {
   remoteId?: string;
   source?: Source;
   syncStatus?: SyncStatus;
+  /** Order by sync time (ties by id); newest first unless `asc`. */
+  direction?: "asc" | "desc";
   page: number;
   pageSize: number;
 }
 
 /**
- * Sync records newest first, restricted to the user's domains. Rows with no or an unknown domain
+ * Sync records newest first (or oldest first), restricted to the user's domains. Rows with no or an unknown domain
  * (a FAILED import of a bad row, a remote id missing from the source) belong to no domain, so only
  * a user holding every enabled domain sees them (ADR 0043).
  */
@@ -42,6 +44,7 @@ export async function listSyncRecords(
     source: command.source,
     syncStatus: command.syncStatus,
     domains: holdsAll ? "all" : visible,
+    direction: command.direction,
     page,
     pageSize,
   });

@@ -123,6 +123,8 @@ export interface SyncRecordQuery {
   syncStatus?: SyncStatus;
   /** Rows of these domains are visible; `"all"` also shows rows of no or an unknown domain. */
   domains: string[] | "all";
+  /** `desc` (default): newest first. */
+  direction?: "asc" | "desc";
   page: number;
   pageSize: number;
 }
@@ -143,17 +145,18 @@ interface SyncRecordRow {
   total: number;
 }
 
-/** A page of sync records, newest first (`synced_at desc, id desc`), with the total count. */
+/** A page of sync records by `synced_at, id` (newest first by default), with the total count. */
 export async function listSyncRecords(
   sql: Queryable,
   query: SyncRecordQuery,
 ): Promise<{ items: SyncRecordView[]; total: number }> {
+  const direction = query.direction === "asc" ? sql`asc` : sql`desc`;
   const rows = await sql<SyncRecordRow[]>`
     select id, entity_type, entity_id, source, remote_id, business_domain, sync_status,
       error_code, error_message, trace_id, operation_uid, synced_at, count(*) over () as total
     from external_system_sync
     ${syncRecordConditions(sql, query)}
-    order by synced_at desc, id desc
+    order by synced_at ${direction}, id ${direction}
     limit ${query.pageSize} offset ${(query.page - 1) * query.pageSize}`;
   const total = rows.length > 0 ? Number(rows[0].total) : await countSyncRecords(sql, query);
   return {

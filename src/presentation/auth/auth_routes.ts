@@ -65,6 +65,6 @@ export const dingTalkLoginRoute = createRoute({
       description: "Logged in",
       content: { "application/json": { schema: LoginResponseSchema } },
     },
-    ...problemResponses(400, 401, 429, 502, 503),
+    ...problemResponses(400, 401, 413, 429, 502, 503),
   },
 });

@@ -30,6 +30,7 @@ export function customerRouter(deps: Dependencies) {
         user: c.get("user"),
         input: c.req.valid("json"),
       });
+      c.header("ETag", etag(customer.version));
       if (!created) return c.json(customer, 200);
       c.header("Location", `/customers/${customer.id}`);
       return c.json(customer, 201);

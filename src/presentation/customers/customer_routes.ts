@@ -40,11 +40,15 @@ export const createCustomerRoute = createRoute({
   responses: {
     201: {
       description: "Created",
-      headers: { Location: { description: "/customers/{id}", schema: { type: "string" } } },
+      headers: {
+        Location: { description: "/customers/{id}", schema: { type: "string" } },
+        ...etagHeader,
+      },
       content: json(CustomerSchema),
     },
     200: {
       description: "Replay of an earlier successful import of (source, remoteId)",
+      headers: etagHeader,
       content: json(CustomerSchema),
     },
     ...problemResponses(400, 401, 403, 409, 413, 422, 429),

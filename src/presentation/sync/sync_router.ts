@@ -4,6 +4,7 @@ import {
 } from "../../application/sync/import_external_customers.ts";
 import { listSyncRecords } from "../../application/sync/list_sync_records.ts";
 import type { Dependencies } from "../../dependencies.ts";
+import { parseSort } from "../pagination.ts";
 import { createRouter } from "../router.ts";
 import { importRoute, listSyncRecordsRoute } from "./sync_routes.ts";
 
@@ -28,7 +29,12 @@ export function syncRouter(deps: Dependencies) {
       return c.json(summary, 200);
     })
     .openapi(listSyncRecordsRoute, async (c) => {
-      const page = await listSyncRecords(deps, { user: c.get("user"), ...c.req.valid("query") });
+      const { sort, ...query } = c.req.valid("query");
+      const page = await listSyncRecords(deps, {
+        user: c.get("user"),
+        ...query,
+        direction: parseSort(sort).direction,
+      });
       return c.json(page, 200);
     });
 }

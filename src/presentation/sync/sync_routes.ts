@@ -2,9 +2,12 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { SOURCES } from "../../domain/shared/source.ts";
 import { MAX_HTTP_IMPORT_ROWS } from "../../application/sync/import_external_customers.ts";
 import { problemResponses } from "../openapi.ts";
-import { pageQueryFields, pageSchema } from "../pagination.ts";
+import { pageQueryFields, pageSchema, sortQueryField } from "../pagination.ts";
 
 const RemoteIdSchema = z.string().trim().min(1).max(64);
+
+/** A sync record is created when it is synced, so `createdAt` sorts by `syncedAt` too. */
+export const SYNC_SORT_FIELDS = ["createdAt", "syncedAt"] as const;
 
 export const SyncRecordSchema = z.object({
   id: z.number().int(),
@@ -89,6 +92,7 @@ export const listSyncRecordsRoute = createRoute({
       remoteId: z.string().min(1).max(64).optional(),
       source: z.enum(SOURCES).optional(),
       syncStatus: z.enum(["SUCCESS", "FAILED"]).optional(),
+      sort: sortQueryField(SYNC_SORT_FIELDS, "-createdAt"),
     }),
   },
   responses: {
