@@ -36,6 +36,9 @@ export function problemResponses(...statuses: number[]) {
   );
 }
 
+/** The query of routes that take none: an unknown query field is a 400 like an unknown body field. */
+export const noQuery = z.strictObject({});
+
 /** The `ETag: "<version>"` response header of details. */
 export const etagHeader = {
   ETag: { description: "Quoted version of the resource", schema: { type: "string" as const } },

@@ -86,6 +86,29 @@ Deno.test("HTTP conventions of contract sections 4, 5 and 8", withResources, asy
       ]);
     });
 
+    await t.step("an unknown query field is a 400 on routes without a query too", async () => {
+      const requests: [string, string, unknown?][] = [
+        ["GET", "/auth/me?x=1"],
+        ["GET", "/customers/1?x=1"],
+        ["PATCH", "/customers/1?x=1", { remark: "r" }],
+        ["PATCH", "/customers/1/status?x=1", { status: "ACTIVE" }],
+        ["POST", "/customers?x=1", rbImport("R-Q")],
+        ["GET", "/companies/1?x=1"],
+        ["POST", "/customer-groups?x=1", { groupName: "g", businessDomain: "COLD_CHAIN" }],
+        ["GET", "/customer-groups/1?x=1"],
+        ["PUT", "/customer-groups/1/members?x=1", { customerIds: [] }],
+        ["POST", "/external-sync/import?x=1", { source: "RB" }],
+        ["POST", "/auth/dingtalk/login?x=1", { authCode: "code" }],
+      ];
+      for (const [method, path, body] of requests) {
+        const response = await env.request(method, path, { as: USERS.admin, body });
+        assert.equal(response.status, 400, `${method} ${path}`);
+        const problem = await response.json();
+        assert.equal(problem.code, "VALIDATION_FAILED");
+        assert.deepEqual(problem.errors, [{ path: "x", message: "unknown field" }]);
+      }
+    });
+
     await t.step("a field breaking several rules has one errors[] entry", async () => {
       const response = await env.request("GET", "/customers/99999999999999999999", {
         as: USERS.admin,

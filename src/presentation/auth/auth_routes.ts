@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { problemResponses } from "../openapi.ts";
+import { noQuery, problemResponses } from "../openapi.ts";
 
 export const CurrentUserSchema = z.object({
   dingUserId: z.string(),
@@ -20,6 +20,7 @@ export const meRoute = createRoute({
   tags: ["Auth"],
   summary: "The current user with the business domains their DingTalk roles grant",
   security: [{ bearerAuth: [] }],
+  request: { query: noQuery },
   responses: {
     200: {
       description: "The current user",
@@ -55,6 +56,7 @@ export const dingTalkLoginRoute = createRoute({
     "DINGTALK_UNAVAILABLE when DingTalk fails or times out, 503 SERVICE_UNAVAILABLE when the " +
     "DingTalk app or a signing key is not configured.",
   request: {
+    query: noQuery,
     body: {
       required: true,
       content: { "application/json": { schema: LoginRequestSchema } },

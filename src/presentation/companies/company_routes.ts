@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { etagHeader, problemResponses } from "../openapi.ts";
+import { etagHeader, noQuery, problemResponses } from "../openapi.ts";
 import { pageQueryFields, pageSchema, sortQueryField } from "../pagination.ts";
 import {
   businessDomainQuery,
@@ -39,7 +39,7 @@ export const getCompanyRoute = createRoute({
   tags: ["Companies"],
   summary: "A company that has a customer in the user's business domains",
   security: [{ bearerAuth: [] }],
-  request: { params: IdParamSchema },
+  request: { params: IdParamSchema, query: noQuery },
   responses: {
     200: {
       description: "The company",

@@ -9,7 +9,7 @@ import {
   SourceSchema,
 } from "../../application/customer/create_customer_schema.ts";
 import { CUSTOMER_STATUSES } from "../../domain/customer/customer_status.ts";
-import { etagHeader, ifMatchHeader, problemResponses } from "../openapi.ts";
+import { etagHeader, ifMatchHeader, noQuery, problemResponses } from "../openapi.ts";
 import { pageQueryFields, pageSchema, sortQueryField } from "../pagination.ts";
 import {
   businessDomainQuery,
@@ -36,7 +36,7 @@ export const createCustomerRoute = createRoute({
     "With a remoteId (required unless the source is MANUAL) a sync record is written; a second " +
     "import of an already successful (source, remoteId) answers 200 with the existing customer.",
   security: [{ bearerAuth: [] }],
-  request: { body: { required: true, content: json(CreateCustomerBodySchema) } },
+  request: { query: noQuery, body: { required: true, content: json(CreateCustomerBodySchema) } },
   responses: {
     201: {
       description: "Created",
@@ -88,7 +88,7 @@ export const getCustomerRoute = createRoute({
   tags: ["Customers"],
   summary: "A customer with its company and groups",
   security: [{ bearerAuth: [] }],
-  request: { params: IdParamSchema },
+  request: { params: IdParamSchema, query: noQuery },
   responses: {
     200: { description: "The customer", headers: etagHeader, content: json(CustomerDetailSchema) },
     ...problemResponses(400, 401, 403, 404, 429),
@@ -115,6 +115,7 @@ export const updateCustomerRoute = createRoute({
   security: [{ bearerAuth: [] }],
   request: {
     params: IdParamSchema,
+    query: noQuery,
     headers: ifMatchHeader,
     body: { required: true, content: json(UpdateCustomerBodySchema) },
   },
@@ -143,6 +144,7 @@ export const updateCustomerStatusRoute = createRoute({
   security: [{ bearerAuth: [] }],
   request: {
     params: IdParamSchema,
+    query: noQuery,
     headers: ifMatchHeader,
     body: { required: true, content: json(UpdateCustomerStatusBodySchema) },
   },

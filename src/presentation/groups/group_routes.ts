@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { BUSINESS_DOMAINS } from "../../domain/shared/business_domain.ts";
 import { GROUP_LIMITS } from "../../domain/group/customer_group.ts";
-import { etagHeader, ifMatchHeader, problemResponses } from "../openapi.ts";
+import { etagHeader, ifMatchHeader, noQuery, problemResponses } from "../openapi.ts";
 import { pageQueryFields, pageSchema, sortQueryField } from "../pagination.ts";
 
 const MAX_MEMBERS_PER_REQUEST = GROUP_LIMITS.maxMemberMax;
@@ -69,6 +69,7 @@ export const createGroupRoute = createRoute({
   summary: "Create a customer group in a business domain the user holds",
   security: [{ bearerAuth: [] }],
   request: {
+    query: noQuery,
     body: {
       required: true,
       content: { "application/json": { schema: CreateCustomerGroupSchema } },
@@ -119,7 +120,7 @@ export const getGroupRoute = createRoute({
   tags: ["Customer groups"],
   summary: "A group with all its members",
   security: [{ bearerAuth: [] }],
-  request: { params: idParam },
+  request: { params: idParam, query: noQuery },
   responses: {
     200: {
       description: "The group and its members",
@@ -138,6 +139,7 @@ export const replaceMembersRoute = createRoute({
   security: [{ bearerAuth: [] }],
   request: {
     params: idParam,
+    query: noQuery,
     headers: ifMatchHeader,
     body: { required: true, content: { "application/json": { schema: ReplaceMembersSchema } } },
   },

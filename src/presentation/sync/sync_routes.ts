@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { SOURCES } from "../../domain/shared/source.ts";
 import { MAX_HTTP_IMPORT_ROWS } from "../../application/sync/import_external_customers.ts";
-import { problemResponses } from "../openapi.ts";
+import { noQuery, problemResponses } from "../openapi.ts";
 import { pageQueryFields, pageSchema, sortQueryField } from "../pagination.ts";
 
 const RemoteIdSchema = z.string().trim().min(1).max(64);
@@ -67,6 +67,7 @@ export const importRoute = createRoute({
     "EXTERNAL_SOURCE_NOT_CONFIGURED when EXTERNAL_MYSQL_URL is unset.",
   security: [{ bearerAuth: [] }],
   request: {
+    query: noQuery,
     body: { required: true, content: { "application/json": { schema: ImportRequestSchema } } },
   },
   responses: {
