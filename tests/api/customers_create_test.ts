@@ -214,6 +214,18 @@ Deno.test("POST /customers creates and imports customers", withResources, async 
       assert.deepEqual(await counts(env), before);
     });
 
+    await t.step("a sequence code already taken by an external code is skipped", async () => {
+      const [{ n }] = await env.db.sql`select last_value + 1 as n from customer_code_seq`;
+      const taken = String(n).padStart(8, "0");
+      const holder = await post(env, manual("Holds next code", { externalCode: taken }));
+      assert.equal((await holder.json()).customerCode, `MN-${taken}`);
+      const response = await post(env, manual("Gets a free code"));
+      assert.equal(response.status, 201);
+      const customer = await response.json();
+      assert.match(customer.customerCode, /^MN-\d{8}$/);
+      assert.notEqual(customer.customerCode, `MN-${taken}`);
+    });
+
     await t.step("a duplicate (source, externalCode) is 409 CUSTOMER_DUPLICATED", async () => {
       assert.equal((await post(env, manual("Ext A", { externalCode: "EXT-1" }))).status, 201);
       await problemOf(

@@ -5,6 +5,7 @@ import { SourcePrefixStrategy } from "../../domain/customer/customer_code.ts";
 import type { CreateCustomerInput } from "../../domain/customer/customer.ts";
 import { type Source, SOURCES } from "../../domain/shared/source.ts";
 import {
+  customerCodeExists,
   findCustomerView,
   insertCustomer,
   nextCustomerCodeNumber,
@@ -73,6 +74,25 @@ export function successSyncRecord(
 }
 
 /**
+ * The SourcePrefixStrategy code of a new customer. A sequence number whose code an external code
+ * already took (a manual `externalCode` of `00000042` holds `MN-00000042`) is skipped, so a create
+ * without an external code never fails as a duplicate.
+ */
+async function newCustomerCode(
+  tx: Queryable,
+  source: Source,
+  externalCode: string | null,
+): Promise<string> {
+  if (!SourcePrefixStrategy.needsSequence(externalCode)) {
+    return SourcePrefixStrategy.customerCode(source, externalCode);
+  }
+  for (;;) {
+    const code = SourcePrefixStrategy.customerCode(source, null, await nextCustomerCodeNumber(tx));
+    if (!(await customerCodeExists(tx, code))) return code;
+  }
+}
+
+/**
  * Writes one validated create command in the caller's transaction: company (ADR 0020), customer,
  * CustomerCreated event and, with a remoteId, the SUCCESS sync row.
  */
@@ -84,11 +104,8 @@ export async function writeNewCustomer(
   const source = customerSource(body);
   const resolved = await resolveCompany(tx, body.company, companySource(body));
   const externalCode = body.customer.externalCode ?? null;
-  const sequence = SourcePrefixStrategy.needsSequence(externalCode)
-    ? await nextCustomerCodeNumber(tx)
-    : undefined;
   const customerId = await insertCustomer(tx, {
-    customerCode: SourcePrefixStrategy.customerCode(source, externalCode, sequence),
+    customerCode: await newCustomerCode(tx, source, externalCode),
     customerName: body.customer.customerName,
     companyId: resolved.company.id,
     businessDomain: body.customer.businessDomain,

@@ -59,6 +59,12 @@ export async function nextCustomerCodeNumber(tx: Queryable): Promise<number> {
   return Number(row.n);
 }
 
+/** True when a customer already holds this customer code. */
+export async function customerCodeExists(tx: Queryable, customerCode: string): Promise<boolean> {
+  const rows = await tx`select 1 from customer where customer_code = ${customerCode}`;
+  return rows.length > 0;
+}
+
 /** A customer to insert: the view's writable fields, with the company by id. */
 export type NewCustomer =
   & Omit<CustomerView, "id" | "company" | "version" | "createdAt" | "updatedAt">
