@@ -226,6 +226,21 @@ Deno.test("POST /customers creates and imports customers", withResources, async 
       assert.notEqual(customer.customerCode, `MN-${taken}`);
     });
 
+    await t.step("a company sequence code already given to a company is skipped", async () => {
+      const [{ n }] = await env.db.sql`select last_value + 1 as n from company_code_seq`;
+      const taken = `MN-${String(n).padStart(8, "0")}`;
+      const holder = await post(env, {
+        customer: { customerName: "Company code holder", businessDomain: GW },
+        company: { companyCode: taken, companyName: "Holder Co" },
+      });
+      assert.equal(holder.status, 201);
+      const response = await post(env, manual("New company, free code"));
+      assert.equal(response.status, 201);
+      const { company } = await response.json();
+      assert.match(company.companyCode, /^MN-\d{8}$/);
+      assert.notEqual(company.companyCode, taken);
+    });
+
     await t.step("a duplicate (source, externalCode) is 409 CUSTOMER_DUPLICATED", async () => {
       assert.equal((await post(env, manual("Ext A", { externalCode: "EXT-1" }))).status, 201);
       await problemOf(

@@ -49,6 +49,20 @@ async function ensureNotHeldByAnother(tx: Queryable, company: Company, key: Comp
 }
 
 /**
+ * The code of a new company sent without one (ADR 0020). A sequence number whose code a client
+ * already gave another company (`companyCode: "MN-00000042"`) is skipped, so the create succeeds.
+ */
+async function newCompanyCode(tx: Queryable, source: Source, sourceRefId?: string) {
+  if (!Company.codeNeedsSequence(source, sourceRefId)) {
+    return Company.newCompanyCode(source, sourceRefId);
+  }
+  for (;;) {
+    const code = Company.newCompanyCode(source, sourceRefId, await nextCompanyCodeNumber(tx));
+    if (!(await findCompanyByKey(tx, { companyCode: code }))) return code;
+  }
+}
+
+/**
  * Finds the company of a create command (ADR 0020): by companyCode when given, else by
  * (source, sourceRefId), else by unified social credit code. With a companyName it is upserted
  * (inserted, or its given fields updated); without one it must exist (422 COMPANY_NOT_FOUND).
@@ -68,11 +82,8 @@ export async function resolveCompany(
       );
     }
     Company.validateSourceRef(source, input.sourceRefId);
-    const sequence = Company.codeNeedsSequence(source, input.sourceRefId)
-      ? await nextCompanyCodeNumber(tx)
-      : undefined;
     const inserted = await insertCompany(tx, {
-      companyCode: input.companyCode ?? Company.newCompanyCode(source, input.sourceRefId, sequence),
+      companyCode: input.companyCode ?? await newCompanyCode(tx, source, input.sourceRefId),
       companyName: input.companyName,
       source,
       sourceRefId: input.sourceRefId ?? null,
