@@ -161,3 +161,24 @@ Deno.test("HTTP conventions of contract sections 4, 5 and 8", withResources, asy
     await env.close();
   }
 });
+
+Deno.test("the log line of a 429 names the throttled user", withResources, async () => {
+  const env = await startTestApp("http_conventions_429", {
+    redis: false,
+    env: { RATE_LIMIT_PER_MINUTE: "1" },
+  });
+  const lines: string[] = [];
+  configureLogging({ level: "info", sink: (line) => lines.push(line) });
+  try {
+    await (await env.request("GET", "/auth/me", { as: USERS.std })).body?.cancel();
+    const limited = await env.request("GET", "/auth/me", { as: USERS.std });
+    assert.equal(limited.status, 429);
+    await limited.body?.cancel();
+  } finally {
+    configureLogging({ level: "error", sink: (line) => console.log(line) });
+    await env.close();
+  }
+  const line = lines.map((line) => JSON.parse(line)).find((line) => line.status === 429);
+  assert.equal(line?.msg, "request");
+  assert.equal(line?.ding_user_id, USERS.std.dingUserId);
+});

@@ -6,6 +6,7 @@ import {
   type RateLimiter,
 } from "../../infrastructure/rate_limit/rate_limiter.ts";
 import { AppError } from "../../shared/errors.ts";
+import { currentContext } from "../../shared/request_context.ts";
 import type { AppEnv } from "../env.ts";
 import { bearerToken } from "./authenticate.ts";
 
@@ -35,6 +36,9 @@ async function rateLimitKey(
   if (header) {
     try {
       const claims = await deps.verifyToken(bearerToken(header));
+      // Bound now so that the log line of a 429 names the user it throttled.
+      const context = currentContext();
+      if (context) context.dingUserId = claims.dingUserId;
       return `user:${claims.dingUserId}`;
     } catch {
       // An invalid token is anonymous traffic; the route's own authentication answers 401.
