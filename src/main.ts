@@ -30,7 +30,17 @@ async function main(): Promise<void> {
     Deno.exit(1);
   }
   const fallbackSecret = noKey ? randomSecret() : undefined;
-  const deps = await createDependencies(config, { fallbackSecret });
+  let deps;
+  try {
+    deps = await createDependencies(config, { fallbackSecret });
+  } catch (error) {
+    // A key variable that does not parse is a bad value too: say which, without a stack trace.
+    if (error instanceof ConfigError) {
+      console.error(`invalid configuration: ${error.message}`);
+      Deno.exit(1);
+    }
+    throw error;
+  }
   const applied = await migrate(deps.db.sql);
   if (applied.length > 0) logger.info("migrations applied", { migrations: applied });
 

@@ -48,3 +48,25 @@ Deno.test("production refuses to start without DATABASE_URL and a JWT key", () =
   });
   assert.equal(config.APP_ENV, "production");
 });
+
+Deno.test("a JWT key that does not parse stops the start with a one-line message", async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "src/main.ts"],
+    cwd: new URL("..", import.meta.url).pathname,
+    clearEnv: true,
+    env: {
+      PATH: Deno.env.get("PATH") ?? "",
+      HOME: Deno.env.get("HOME") ?? "",
+      DATABASE_URL: "postgres://postgres@127.0.0.1:5432/postgres",
+      JWT_PUBLIC_KEY: "not a pem",
+      PORT: "0",
+      NO_COLOR: "1",
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 1);
+  assert.match(stderr, /^invalid configuration: JWT_PUBLIC_KEY /);
+  assert.doesNotMatch(stderr, /Uncaught|\n\s+at /);
+});

@@ -7,7 +7,7 @@ import {
   type JWTVerifyGetKey,
   SignJWT,
 } from "jose";
-import type { Config } from "../../config.ts";
+import { type Config, ConfigError } from "../../config.ts";
 import type { UserClaims } from "../../domain/auth/current_user.ts";
 import { AppError } from "../../shared/errors.ts";
 
@@ -45,7 +45,7 @@ async function importPublicKey(pem: string): Promise<{ key: JoseKey; algorithm: 
       // not a key of this algorithm; try the next
     }
   }
-  throw new Error("JWT_PUBLIC_KEY is not an RSA or P-256 public key in PEM (SPKI) form");
+  throw new ConfigError("JWT_PUBLIC_KEY is not an RSA or P-256 public key in PEM (SPKI) form");
 }
 
 async function importPrivateKey(pem: string): Promise<{ key: JoseKey; algorithm: string }> {
@@ -56,7 +56,7 @@ async function importPrivateKey(pem: string): Promise<{ key: JoseKey; algorithm:
       // not a key of this algorithm; try the next
     }
   }
-  throw new Error("JWT_PRIVATE_KEY is not an RSA or P-256 private key in PEM (PKCS#8) form");
+  throw new ConfigError("JWT_PRIVATE_KEY is not an RSA or P-256 private key in PEM (PKCS#8) form");
 }
 
 /**
@@ -103,7 +103,7 @@ async function assertKeyPair(keys: JwtKeys): Promise<void> {
   try {
     await jwtVerify(probe, keys.verificationKey as JoseKey, { algorithms: keys.algorithms });
   } catch {
-    throw new Error("JWT_PRIVATE_KEY does not match JWT_PUBLIC_KEY");
+    throw new ConfigError("JWT_PRIVATE_KEY does not match JWT_PUBLIC_KEY");
   }
 }
 
