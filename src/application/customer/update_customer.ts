@@ -2,20 +2,18 @@ import type { Dependencies } from "../../dependencies.ts";
 import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import { Customer, type CustomerDetailView } from "../../domain/customer/customer.ts";
-import { ensureVersion } from "../../domain/shared/version.ts";
 import { cacheKeys } from "../../infrastructure/cache/cache.ts";
 import {
   type CustomerChanges,
   findCustomerDetail,
   listGroupIdsOfCustomer,
-  lockCustomer,
   removeFromGroupsOfDomain,
   updateCustomerRow,
 } from "../../infrastructure/postgres/customer_repository.ts";
 import { appendDomainEvent } from "../../infrastructure/postgres/domain_event_repository.ts";
 import { logger } from "../../shared/logger.ts";
 import { bindLogFields } from "../../shared/request_context.ts";
-import { customerNotFound } from "./get_customer.ts";
+import { lockCustomerForWrite } from "./lock_customer_for_write.ts";
 
 /** Fields PATCH /customers/{id} may change (null clears an optional one). */
 export interface UpdateCustomerInput {
@@ -41,10 +39,7 @@ export async function updateCustomer(
   }
   bindLogFields({ customerId: id });
   const result = await deps.db.sql.begin(async (tx) => {
-    const current = await lockCustomer(tx, id);
-    if (!current) throw customerNotFound(id);
-    BusinessDomainGuard.ensureVisible(user, current.businessDomain, () => customerNotFound(id));
-    ensureVersion(command.ifMatch, current.version);
+    const current = await lockCustomerForWrite(tx, command);
     const groupIds = await listGroupIdsOfCustomer(tx, id);
     let removedFromGroups: number[] = [];
     const operator = { uid: user.dingUserId, name: user.name };

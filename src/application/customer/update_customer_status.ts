@@ -3,18 +3,16 @@ import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts"
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import { Customer, type CustomerDetailView } from "../../domain/customer/customer.ts";
 import type { CustomerStatus } from "../../domain/customer/customer_status.ts";
-import { ensureVersion } from "../../domain/shared/version.ts";
 import { cacheKeys } from "../../infrastructure/cache/cache.ts";
 import {
   findCustomerDetail,
   listGroupIdsOfCustomer,
-  lockCustomer,
   updateCustomerRow,
 } from "../../infrastructure/postgres/customer_repository.ts";
 import { appendDomainEvent } from "../../infrastructure/postgres/domain_event_repository.ts";
 import { logger } from "../../shared/logger.ts";
 import { bindLogFields } from "../../shared/request_context.ts";
-import { customerNotFound } from "./get_customer.ts";
+import { lockCustomerForWrite } from "./lock_customer_for_write.ts";
 
 /** Moves a customer through the status machine (409 INVALID_STATUS_TRANSITION otherwise). */
 export async function updateCustomerStatus(
@@ -31,10 +29,7 @@ export async function updateCustomerStatus(
   BusinessDomainGuard.requireAny(user);
   bindLogFields({ customerId: id });
   const result = await deps.db.sql.begin(async (tx) => {
-    const current = await lockCustomer(tx, id);
-    if (!current) throw customerNotFound(id);
-    BusinessDomainGuard.ensureVisible(user, current.businessDomain, () => customerNotFound(id));
-    ensureVersion(command.ifMatch, current.version);
+    const current = await lockCustomerForWrite(tx, command);
     const to = Customer.changeStatus(current.status, command.status);
     const version = await updateCustomerRow(tx, id, { status: to }, {
       uid: user.dingUserId,
