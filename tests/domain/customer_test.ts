@@ -122,14 +122,14 @@ Deno.test("unified social credit codes are checked against the GB 32100-2015 che
 
 Deno.test("CustomerImportService normalises an rb_customer row into an RB create command", () => {
   const input = CustomerImportService.normalise({
-    remote_id: " R-1001 ",
-    customer_name: " Acme Cold ",
-    company_name: "Acme Ltd",
-    company_ref_id: "C-9",
-    business_domain: "COLD_CHAIN",
-    contact_name: "Li Lei",
-    contact_phone: "",
-    updated_at: new Date("2026-01-01T00:00:00Z"),
+    remoteId: " R-1001 ",
+    customerName: " Acme Cold ",
+    companyName: "Acme Ltd",
+    companyRefId: "C-9",
+    businessDomain: "COLD_CHAIN",
+    contactName: "Li Lei",
+    contactPhone: "",
+    updatedAt: "2026-01-01 00:00:00.000000",
   });
   assert.deepEqual(input, {
     customer: {
@@ -143,13 +143,14 @@ Deno.test("CustomerImportService normalises an rb_customer row into an RB create
     remoteId: "R-1001",
   });
   const sparse = CustomerImportService.normalise({
-    remote_id: 77,
-    customer_name: null,
-    company_name: null,
-    company_ref_id: null,
-    business_domain: null,
-    contact_name: null,
-    contact_phone: null,
+    remoteId: "77",
+    customerName: null,
+    companyName: null,
+    companyRefId: null,
+    businessDomain: null,
+    contactName: null,
+    contactPhone: null,
+    updatedAt: "2026-01-01 00:00:00.000000",
   });
   assert.equal(sparse.remoteId, "77");
   assert.equal(sparse.customer.customerName, "");

@@ -158,18 +158,7 @@ export async function importExternalCustomers(
 
   /** Creates one batch of rows in shared transactions (ADR 0070) and answers their items. */
   const importBatch = async (rows: ExternalCustomerRow[]): Promise<ImportItem[]> => {
-    const inputs = rows.map((row) =>
-      CustomerImportService.normalise({
-        remote_id: row.remoteId,
-        customer_name: row.customerName,
-        company_name: row.companyName,
-        company_ref_id: row.companyRefId,
-        business_domain: row.businessDomain,
-        contact_name: row.contactName,
-        contact_phone: row.contactPhone,
-        updated_at: row.updatedAt,
-      })
-    );
+    const inputs = rows.map((row) => CustomerImportService.normalise(row));
     const outcomes = await createCustomerBatch(deps, { user, inputs, replaysChecked: true });
     return outcomes.map((outcome, index) => {
       const remoteId = rows[index].remoteId;

@@ -1,18 +1,8 @@
 import type { RowDataPacket } from "mysql2/promise";
+import type { ExternalCustomerRow } from "../../domain/customer/customer_import_service.ts";
 import type { MysqlPool } from "./pool.ts";
 
-/** One `rb_customer` row of the external source, as read (no normalisation yet). */
-export interface ExternalCustomerRow {
-  remoteId: string;
-  customerName: string | null;
-  companyName: string | null;
-  companyRefId: string | null;
-  businessDomain: string | null;
-  contactName: string | null;
-  contactPhone: string | null;
-  /** `updated_at` exactly as stored (`YYYY-MM-DD HH:MM:SS.ffffff`, UTC), the keyset cursor. */
-  updatedAt: string;
-}
+export type { ExternalCustomerRow };
 
 /** Which rows to read: by remote ids, changed since an instant, or all (both narrow together). */
 export interface ExternalCustomerFilter {
