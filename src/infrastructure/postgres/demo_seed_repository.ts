@@ -203,6 +203,29 @@ export async function resetDemoData(sql: Queryable): Promise<void> {
 const HASH = "(n::bigint * 2654435761 % 4294967296)";
 
 /**
+ * The word columns of a demo name, picked from the word lists by the row's hash `h`; the divisors
+ * decide how often a word changes along `n` (companies and customers use different ones).
+ */
+function wordColumns(
+  sql: Queryable,
+  every: { city: number; brand: number; industry: number },
+) {
+  const pick = (words: readonly string[], divisor: number) =>
+    sql`(${sql.array(words as string[])}::text[])[1 + (h / ${sql.unsafe(String(divisor))}) % ${
+      sql.unsafe(String(words.length))
+    }]`;
+  return sql`${pick(CITIES_CN, every.city)} as city,
+    ${pick(BRANDS_CN, every.brand)} as brand_cn,
+    ${pick(INDUSTRIES_CN, every.industry)} as industry_cn,
+    ${pick(BRANDS_EN, every.brand)} as brand_en,
+    ${pick(INDUSTRIES_EN, every.industry)} as industry_en,
+    ${pick(SUFFIXES_EN, 7)} as suffix_en,
+    ${pick(SURNAMES, 11)} as surname,
+    ${pick(GIVEN_NAMES, 13)} as given,
+    ${pick(GIVEN_NAMES, 17)} as given2`;
+}
+
+/**
  * Inserts companies `from..to` of a run: 70 % MANUAL (`MN-` + company_code_seq), 20 % RB and
  * 10 % ERP (`PREFIX-sourceRefId`, like Company.newCompanyCode). Answers the rows written.
  */
@@ -231,17 +254,7 @@ export async function insertDemoCompanies(
       from (
         select n, h,
           case when h % 10 < 7 then 'MANUAL' when h % 10 < 9 then 'RB' else 'ERP' end as source,
-          (${sql.array(CITIES_CN)}::text[])[1 + (h / 10) % ${CITIES_CN.length}] as city,
-          (${sql.array(BRANDS_CN)}::text[])[1 + (h / 300) % ${BRANDS_CN.length}] as brand_cn,
-          (${sql.array(INDUSTRIES_CN)}::text[])[1 + (h / 9000) % ${INDUSTRIES_CN.length}]
-            as industry_cn,
-          (${sql.array(BRANDS_EN)}::text[])[1 + (h / 300) % ${BRANDS_EN.length}] as brand_en,
-          (${sql.array(INDUSTRIES_EN)}::text[])[1 + (h / 9000) % ${INDUSTRIES_EN.length}]
-            as industry_en,
-          (${sql.array(SUFFIXES_EN)}::text[])[1 + (h / 7) % ${SUFFIXES_EN.length}] as suffix_en,
-          (${sql.array(SURNAMES)}::text[])[1 + (h / 11) % ${SURNAMES.length}] as surname,
-          (${sql.array(GIVEN_NAMES)}::text[])[1 + (h / 13) % ${GIVEN_NAMES.length}] as given,
-          (${sql.array(GIVEN_NAMES)}::text[])[1 + (h / 17) % ${GIVEN_NAMES.length}] as given2
+          ${wordColumns(sql, { city: 10, brand: 300, industry: 9000 })}
         from (
           select n, ${sql.unsafe(HASH)} as h
           from generate_series(${run.from}::int, ${run.to}::int) as n
@@ -306,17 +319,7 @@ export async function insertDemoCustomers(
       from (
         select n, h,
           case when h % 10 < 6 then 'MANUAL' when h % 10 < 9 then 'RB' else 'ERP' end as source,
-          (${sql.array(CITIES_CN)}::text[])[1 + (h / 4000) % ${CITIES_CN.length}] as city,
-          (${sql.array(BRANDS_CN)}::text[])[1 + (h / 90000) % ${BRANDS_CN.length}] as brand_cn,
-          (${sql.array(INDUSTRIES_CN)}::text[])[1 + (h / 2900000) % ${INDUSTRIES_CN.length}]
-            as industry_cn,
-          (${sql.array(BRANDS_EN)}::text[])[1 + (h / 90000) % ${BRANDS_EN.length}] as brand_en,
-          (${sql.array(INDUSTRIES_EN)}::text[])[1 + (h / 2900000) % ${INDUSTRIES_EN.length}]
-            as industry_en,
-          (${sql.array(SUFFIXES_EN)}::text[])[1 + (h / 7) % ${SUFFIXES_EN.length}] as suffix_en,
-          (${sql.array(SURNAMES)}::text[])[1 + (h / 11) % ${SURNAMES.length}] as surname,
-          (${sql.array(GIVEN_NAMES)}::text[])[1 + (h / 13) % ${GIVEN_NAMES.length}] as given,
-          (${sql.array(GIVEN_NAMES)}::text[])[1 + (h / 17) % ${GIVEN_NAMES.length}] as given2
+          ${wordColumns(sql, { city: 4000, brand: 90000, industry: 2900000 })}
         from (
           select n, ${sql.unsafe(HASH)} as h
           from generate_series(${run.from}::int, ${run.to}::int) as n
