@@ -92,6 +92,3 @@ export function createApp(deps: Dependencies, options: AppOptions = {}) {
   app.notFound(handleNotFound);
   return app;
 }
-
-/** The app type, for typed test clients. */
-export type App = ReturnType<typeof createApp>;

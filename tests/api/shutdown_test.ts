@@ -40,6 +40,33 @@ async function* textLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<st
   if (buffer) yield buffer;
 }
 
+/** Polls `condition` every 20 ms until it holds; fails the test after `timeoutMs`. */
+async function until(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Established TCP connections whose local end is `port`: the server's accepted connections. */
+async function acceptedConnections(port: number): Promise<number> {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+  let count = 0;
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    const table = await Deno.readTextFile(file).catch(() => "");
+    for (const line of table.split("\n").slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (state === "01" && local?.endsWith(`:${hexPort}`)) count++;
+    }
+  }
+  return count;
+}
+
 async function connectionRefused(port: number): Promise<boolean> {
   try {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port });
@@ -104,25 +131,23 @@ Deno.test(
         return { status: response.status, body };
       });
 
-      // The requests are in the server once one of them waits on the lock in Postgres.
-      while (true) {
+      // The requests are in the server once one of them waits on the lock in Postgres (the
+      // others share its role-mapping load) and the server holds a connection for each.
+      await until("a request waiting on the lock", async () => {
         const [{ waiting }] = await db.sql`
           select count(*)::int as waiting from pg_stat_activity
           where datname = ${db.name} and wait_event_type = 'Lock'`;
-        if (waiting > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
+        return waiting > 0;
+      });
+      await until(
+        `${IN_FLIGHT} accepted connections`,
+        async () => await acceptedConnections(port) >= IN_FLIGHT,
+      );
       assert.equal(settled, 0, "the requests are still in flight");
 
       child.kill("SIGTERM");
       await waitForLine(lines, output, /"msg":"shutting down"/);
-      let refused = false;
-      for (let attempt = 0; attempt < 100 && !refused; attempt++) {
-        refused = await connectionRefused(port);
-        if (!refused) await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      assert.ok(refused, "new connections are refused once shutdown started");
+      await until("new connections refused", () => connectionRefused(port), 2_000);
       assert.equal(settled, 0, "in-flight requests are not cut off");
 
       releaseLock();

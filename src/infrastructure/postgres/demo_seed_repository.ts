@@ -181,16 +181,6 @@ const ROLE_MAPPINGS = [
   ["DEPARTMENT", "1002", "COLD_CHAIN"],
 ] as const;
 
-/** Rows written by one seeding run, by table. */
-export interface SeedCounts {
-  companies: number;
-  customers: number;
-  groups: number;
-  members: number;
-  syncRecords: number;
-  roleMappings: number;
-}
-
 /** Deletes every row the seed writes (and any other business data), restarting the sequences. */
 export async function resetDemoData(sql: Queryable): Promise<void> {
   await sql`truncate customer_group_member, customer_group, external_system_sync, domain_event,

@@ -63,20 +63,6 @@ export async function findSuccessfulSync(
   return row?.entity_id;
 }
 
-/** Which of the given remote ids already succeeded for the source (customers). */
-export async function listSucceededRemoteIds(
-  sql: Queryable,
-  source: Source,
-  remoteIds: string[],
-): Promise<Set<string>> {
-  if (remoteIds.length === 0) return new Set();
-  const rows = await sql<{ remote_id: string }[]>`
-    select remote_id from external_system_sync
-    where entity_type = 'CUSTOMER' and source = ${source} and sync_status = 'SUCCESS'
-      and remote_id = any(${remoteIds})`;
-  return new Set(rows.map((row) => row.remote_id));
-}
-
 /** The customer ids of earlier successes, by remote id, for the given remote ids of a source. */
 export async function findSucceededCustomerIds(
   sql: Queryable,
