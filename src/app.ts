@@ -13,6 +13,7 @@ import { rateLimit } from "./presentation/middleware/rate_limit.ts";
 import { requestLogger, type RequestObserver } from "./presentation/middleware/request_logger.ts";
 import { requireAnyDomain } from "./presentation/middleware/require_any_domain.ts";
 import { traceId } from "./presentation/middleware/trace_id.ts";
+import { openApiDocument } from "./presentation/openapi_document.ts";
 import { problemResponse } from "./presentation/problem.ts";
 import { createRouter } from "./presentation/router.ts";
 import { syncRouter } from "./presentation/sync/sync_router.ts";
@@ -78,15 +79,8 @@ export function createApp(deps: Dependencies, options: AppOptions = {}) {
     scheme: "bearer",
     bearerFormat: "JWT",
   });
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "Customer master-data service",
-      version: "1.0.0",
-      description:
-        "Customers, companies, customer groups and business domains, with DingTalk-role domain isolation.",
-    },
-  });
+  const document = openApiDocument(app);
+  app.get("/openapi.json", (c) => c.json(document()));
   app.route("/", docsRouter());
   app.onError(handleError);
   app.notFound(handleNotFound);
