@@ -1,16 +1,10 @@
 import type { Redis } from "ioredis";
 import type { Config } from "./config.ts";
-import {
-  createTokenSigner,
-  createTokenVerifier,
-  loadJwtKeys,
-  type TokenSigner,
-  type TokenVerifier,
-} from "./infrastructure/auth/jwt.ts";
-import {
-  createRoleMappingGateway,
-  type RoleMappingGateway,
-} from "./infrastructure/auth/role_mapping_gateway.ts";
+import type { RateLimiter } from "./application/ports/rate_limiter.ts";
+import type { RoleMappingGateway, TokenSigner, TokenVerifier } from "./domain/auth/auth_ports.ts";
+import { createTokenSigner, createTokenVerifier, loadJwtKeys } from "./infrastructure/auth/jwt.ts";
+import { createRoleMappingGateway } from "./infrastructure/auth/role_mapping_gateway.ts";
+import { createRateLimiter } from "./infrastructure/rate_limit/rate_limiter.ts";
 import { cacheVerifiedTokens } from "./infrastructure/auth/verified_token_cache.ts";
 import { type Cache, createCache } from "./infrastructure/cache/cache.ts";
 import { createMemoryStore, type KeyValueStore } from "./infrastructure/cache/key_value_store.ts";
@@ -46,6 +40,8 @@ export interface Dependencies {
   dingtalk?: DingTalkClient;
   /** Prometheus metrics of this instance (requests, cache, sync outcomes, pools). */
   metrics: Metrics;
+  /** RATE_LIMIT_PER_MINUTE per user or client IP, in Redis when configured. */
+  rateLimiter: RateLimiter;
   close(): Promise<void>;
 }
 
@@ -94,6 +90,11 @@ export async function createDependencies(
       cacheSeconds: config.ROLE_MAPPING_CACHE_SECONDS,
     }),
     metrics,
+    rateLimiter: createRateLimiter({
+      points: config.RATE_LIMIT_PER_MINUTE,
+      durationSeconds: 60,
+      redis,
+    }),
     async close() {
       await Promise.allSettled([db.close(), store.close(), mysql?.end()]);
     },

@@ -1,6 +1,5 @@
 import type { CurrentUser, UserClaims } from "../../domain/auth/current_user.ts";
-import type { TokenSigner } from "../../infrastructure/auth/jwt.ts";
-import type { RoleMappingGateway } from "../../infrastructure/auth/role_mapping_gateway.ts";
+import type { RoleMappingGateway, TokenSigner } from "../../domain/auth/auth_ports.ts";
 import type { DingTalkClient } from "../../infrastructure/dingtalk/dingtalk_client.ts";
 import { AppError } from "../../shared/errors.ts";
 import { logger } from "../../shared/logger.ts";

@@ -8,19 +8,11 @@ import {
   SignJWT,
 } from "jose";
 import { type Config, ConfigError } from "../../config.ts";
+import type { TokenSigner, TokenVerifier } from "../../domain/auth/auth_ports.ts";
 import type { UserClaims } from "../../domain/auth/current_user.ts";
 import { AppError } from "../../shared/errors.ts";
 
 const CLOCK_TOLERANCE_SECONDS = 30;
-
-/** Verifies a bearer token and answers its identity claims; throws 401 UNAUTHENTICATED. */
-export type TokenVerifier = (token: string) => Promise<UserClaims>;
-
-/** Signs a token for the given claims; answers the token and its lifetime in seconds. */
-export type TokenSigner = (
-  claims: UserClaims,
-  ttlSeconds?: number,
-) => Promise<{ token: string; expiresIn: number }>;
 
 type JoseKey = Awaited<ReturnType<typeof importSPKI>>;
 type VerificationKey = Uint8Array | JoseKey | JWTVerifyGetKey;

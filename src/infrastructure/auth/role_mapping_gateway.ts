@@ -1,4 +1,4 @@
-import type { CurrentUser, UserClaims } from "../../domain/auth/current_user.ts";
+import type { RoleMappingGateway } from "../../domain/auth/auth_ports.ts";
 import {
   BUILTIN_RULES,
   resolveDomains,
@@ -10,11 +10,6 @@ import {
   listEnabledDomainCodes,
   listRoleDomainRules,
 } from "../postgres/role_mapping_repository.ts";
-
-/** DingTalkRoleMappingGateway: turns verified claims into a CurrentUser with its domains. */
-export interface RoleMappingGateway {
-  currentUser(claims: UserClaims): Promise<CurrentUser>;
-}
 
 interface Snapshot {
   rules: RoleDomainRule[];

@@ -1,5 +1,5 @@
 import type { UserClaims } from "../../domain/auth/current_user.ts";
-import type { TokenVerifier } from "./jwt.ts";
+import type { TokenVerifier } from "../../domain/auth/auth_ports.ts";
 
 interface Entry {
   claims: UserClaims;

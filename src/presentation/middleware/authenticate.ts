@@ -1,6 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import type { TokenVerifier } from "../../infrastructure/auth/jwt.ts";
-import type { RoleMappingGateway } from "../../infrastructure/auth/role_mapping_gateway.ts";
+import type { RoleMappingGateway, TokenVerifier } from "../../domain/auth/auth_ports.ts";
 import { AppError } from "../../shared/errors.ts";
 import { currentContext } from "../../shared/request_context.ts";
 import type { AppEnv } from "../env.ts";

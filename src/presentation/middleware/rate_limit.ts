@@ -1,10 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { Dependencies } from "../../dependencies.ts";
-import {
-  createRateLimiter,
-  type RateLimitDecision,
-  type RateLimiter,
-} from "../../infrastructure/rate_limit/rate_limiter.ts";
+import type { RateLimitDecision, RateLimiter } from "../../application/ports/rate_limiter.ts";
 import { AppError } from "../../shared/errors.ts";
 import { currentContext } from "../../shared/request_context.ts";
 import type { AppEnv } from "../env.ts";
@@ -61,14 +57,9 @@ function rateLimitHeaders(decision: RateLimitDecision): Record<string, string> {
  * It verifies the token itself so it does not depend on where authentication runs.
  */
 export function rateLimit(
-  deps: Pick<Dependencies, "config" | "verifyToken" | "redis">,
-  options: { limiter?: RateLimiter } = {},
+  deps: Pick<Dependencies, "config" | "verifyToken"> & { rateLimiter: RateLimiter },
 ): MiddlewareHandler<AppEnv> {
-  const limiter = options.limiter ?? createRateLimiter({
-    points: deps.config.RATE_LIMIT_PER_MINUTE,
-    durationSeconds: 60,
-    redis: deps.redis,
-  });
+  const limiter = deps.rateLimiter;
   return async function rateLimit(c, next) {
     if (EXEMPT_PATHS.has(c.req.path)) return await next();
     const decision = await limiter.consume(await rateLimitKey(c, deps));
