@@ -17,6 +17,7 @@ import {
   withoutCustomerSecondaryIndexes,
 } from "../src/infrastructure/postgres/demo_seed_repository.ts";
 import { migrate } from "../src/infrastructure/postgres/migrator.ts";
+import { DEMO_GROUP_NAMES, DEMO_ROLE_MAPPINGS, DEMO_WORDS } from "./demo_words.ts";
 import { exitOnConfigError, parseFlags } from "./cli.ts";
 
 const USAGE =
@@ -95,13 +96,13 @@ try {
     }
     // A per-run tag keeps external codes and remote ids unique when seeding again without --reset.
     const tag = `D${Date.now().toString(36).toUpperCase()}`;
-    const roleMappings = await insertDemoRoleMappings(tx);
+    const roleMappings = await insertDemoRoleMappings(tx, DEMO_ROLE_MAPPINGS);
     const firstCompanyId = await nextCompanyId(tx);
     const companyCount = await inBatches(
       "companies",
       companies,
       batch,
-      (from, to) => insertDemoCompanies(tx, { tag, from, to }),
+      (from, to) => insertDemoCompanies(tx, { tag, from, to, words: DEMO_WORDS }),
     );
     const loadCustomers = () =>
       inBatches(
@@ -116,6 +117,7 @@ try {
             total: customers,
             firstCompanyId,
             companyCount,
+            words: DEMO_WORDS,
           }),
       );
     let customerCount;
@@ -132,7 +134,11 @@ try {
     } else {
       customerCount = await loadCustomers();
     }
-    const { groups, members } = await insertDemoGroups(tx, { tag, membersPerGroup: 20 });
+    const { groups, members } = await insertDemoGroups(tx, {
+      tag,
+      membersPerGroup: 20,
+      groupNames: DEMO_GROUP_NAMES,
+    });
     console.log(`groups     ${groups} groups, ${members} members`);
     const syncRecords = await insertDemoSyncRecords(tx, { tag, limit: 1_000, failed: 12 });
     console.log(`sync       ${syncRecords} external_system_sync rows`);

@@ -7,179 +7,20 @@ import type { Queryable } from "./database.ts";
  * run is reproducible apart from its tag.
  */
 
-const CITIES_CN = [
-  "上海",
-  "北京",
-  "广州",
-  "深圳",
-  "杭州",
-  "苏州",
-  "南京",
-  "天津",
-  "重庆",
-  "成都",
-  "武汉",
-  "西安",
-  "宁波",
-  "青岛",
-  "厦门",
-  "大连",
-  "郑州",
-  "长沙",
-  "合肥",
-  "昆明",
-  "无锡",
-  "佛山",
-  "东莞",
-];
-const BRANDS_CN = [
-  "恒通",
-  "顺达",
-  "华润",
-  "中远",
-  "安达",
-  "嘉里",
-  "宏远",
-  "鑫源",
-  "天诚",
-  "瑞丰",
-  "永辉",
-  "金桥",
-  "海川",
-  "德邦",
-  "联泰",
-  "新华",
-  "同创",
-  "博远",
-  "盛世",
-  "汇丰",
-  "凯达",
-  "远航",
-  "东方",
-  "万通",
-  "长江",
-  "和信",
-  "国泰",
-  "明珠",
-  "四海",
-  "百川",
-  "易达",
-];
-const INDUSTRIES_CN = [
-  "物流",
-  "冷链",
-  "供应链",
-  "贸易",
-  "仓储",
-  "食品",
-  "医药",
-  "电子",
-  "服饰",
-  "国际货运",
-  "进出口",
-  "跨境电商",
-  "生鲜",
-  "化工",
-  "汽车零部件",
-];
-const BRANDS_EN = [
-  "Everbright",
-  "Pacific",
-  "Golden Bridge",
-  "Silver Lake",
-  "Northstar",
-  "Blue Ocean",
-  "Harbor",
-  "Summit",
-  "Evergreen",
-  "Sunrise",
-  "Redwood",
-  "Crystal",
-  "Orient",
-  "Pioneer",
-  "Atlas",
-  "Meridian",
-  "Lotus",
-  "Jade",
-  "Phoenix",
-  "Horizon",
-  "Unity",
-  "Zenith",
-  "Apex",
-  "Riverside",
-  "Maple",
-  "Cedar",
-  "Aurora",
-  "Falcon",
-  "Keystone",
-];
-const INDUSTRIES_EN = [
-  "Logistics",
-  "Cold Chain",
-  "Supply Chain",
-  "Trading",
-  "Warehousing",
-  "Foods",
-  "Pharma",
-  "Electronics",
-  "Apparel",
-  "Freight",
-  "Import Export",
-  "E-commerce",
-  "Fresh Produce",
-  "Chemicals",
-  "Auto Parts",
-];
-const SUFFIXES_EN = ["Co., Ltd.", "Group", "Inc.", "Holdings", "Limited", "Corp."];
-const SURNAMES = [
-  "王",
-  "李",
-  "张",
-  "刘",
-  "陈",
-  "杨",
-  "黄",
-  "赵",
-  "吴",
-  "周",
-  "徐",
-  "孙",
-  "马",
-  "朱",
-];
-const GIVEN_NAMES = [
-  "伟",
-  "芳",
-  "娜",
-  "敏",
-  "静",
-  "磊",
-  "洋",
-  "勇",
-  "艳",
-  "杰",
-  "军",
-  "涛",
-  "明",
-  "超",
-];
+/** The word lists demo names are made of (they live with the seed script). */
+export interface DemoWords {
+  citiesCn: readonly string[];
+  brandsCn: readonly string[];
+  industriesCn: readonly string[];
+  brandsEn: readonly string[];
+  industriesEn: readonly string[];
+  suffixesEn: readonly string[];
+  surnames: readonly string[];
+  givenNames: readonly string[];
+}
 
-const GROUP_NAMES = [
-  "重点客户 Key accounts",
-  "华东区域 East China",
-  "新签客户 New this quarter",
-  "年度框架协议 Annual contracts",
-  "待回访 Follow-up",
-];
-
-const ROLE_MAPPINGS = [
-  ["ROLE", "ROLE_CROSS_BORDER_AGENT", "CROSS_BORDER"],
-  ["ROLE", "ROLE_OPS_MANAGER", "*"],
-  ["POSITION", "冷链主管", "COLD_CHAIN"],
-  ["POSITION", "保税仓经理", "BONDED_WAREHOUSING"],
-  ["DEPARTMENT", "1001", "GENERAL_WAREHOUSING"],
-  ["DEPARTMENT", "1002", "COLD_CHAIN"],
-] as const;
+/** A role-to-domain mapping row: match type, match value, domain code (or `*`). */
+export type DemoRoleMapping = readonly [string, string, string];
 
 /** Deletes every row the seed writes (and any other business data), restarting the sequences. */
 export async function resetDemoData(sql: Queryable): Promise<void> {
@@ -198,21 +39,22 @@ const HASH = "(n::bigint * 2654435761 % 4294967296)";
  */
 function wordColumns(
   sql: Queryable,
+  words: DemoWords,
   every: { city: number; brand: number; industry: number },
 ) {
   const pick = (words: readonly string[], divisor: number) =>
     sql`(${sql.array(words as string[])}::text[])[1 + (h / ${sql.unsafe(String(divisor))}) % ${
       sql.unsafe(String(words.length))
     }]`;
-  return sql`${pick(CITIES_CN, every.city)} as city,
-    ${pick(BRANDS_CN, every.brand)} as brand_cn,
-    ${pick(INDUSTRIES_CN, every.industry)} as industry_cn,
-    ${pick(BRANDS_EN, every.brand)} as brand_en,
-    ${pick(INDUSTRIES_EN, every.industry)} as industry_en,
-    ${pick(SUFFIXES_EN, 7)} as suffix_en,
-    ${pick(SURNAMES, 11)} as surname,
-    ${pick(GIVEN_NAMES, 13)} as given,
-    ${pick(GIVEN_NAMES, 17)} as given2`;
+  return sql`${pick(words.citiesCn, every.city)} as city,
+    ${pick(words.brandsCn, every.brand)} as brand_cn,
+    ${pick(words.industriesCn, every.industry)} as industry_cn,
+    ${pick(words.brandsEn, every.brand)} as brand_en,
+    ${pick(words.industriesEn, every.industry)} as industry_en,
+    ${pick(words.suffixesEn, 7)} as suffix_en,
+    ${pick(words.surnames, 11)} as surname,
+    ${pick(words.givenNames, 13)} as given,
+    ${pick(words.givenNames, 17)} as given2`;
 }
 
 /**
@@ -221,7 +63,7 @@ function wordColumns(
  */
 export async function insertDemoCompanies(
   sql: Queryable,
-  run: { tag: string; from: number; to: number },
+  run: { tag: string; from: number; to: number; words: DemoWords },
 ): Promise<number> {
   const result = await sql`
     insert into company (company_code, company_name, source, source_ref_id, address,
@@ -244,7 +86,7 @@ export async function insertDemoCompanies(
       from (
         select n, h,
           case when h % 10 < 7 then 'MANUAL' when h % 10 < 9 then 'RB' else 'ERP' end as source,
-          ${wordColumns(sql, { city: 10, brand: 300, industry: 9000 })}
+          ${wordColumns(sql, run.words, { city: 10, brand: 300, industry: 9000 })}
         from (
           select n, ${sql.unsafe(HASH)} as h
           from generate_series(${run.from}::int, ${run.to}::int) as n
@@ -268,6 +110,7 @@ export async function insertDemoCustomers(
     total: number;
     firstCompanyId: number;
     companyCount: number;
+    words: DemoWords;
   },
 ): Promise<number> {
   const result = await sql`
@@ -309,7 +152,7 @@ export async function insertDemoCustomers(
       from (
         select n, h,
           case when h % 10 < 6 then 'MANUAL' when h % 10 < 9 then 'RB' else 'ERP' end as source,
-          ${wordColumns(sql, { city: 4000, brand: 90000, industry: 2900000 })}
+          ${wordColumns(sql, run.words, { city: 4000, brand: 90000, industry: 2900000 })}
         from (
           select n, ${sql.unsafe(HASH)} as h
           from generate_series(${run.from}::int, ${run.to}::int) as n
@@ -336,14 +179,16 @@ export async function nextCompanyId(sql: Queryable): Promise<number> {
  */
 export async function insertDemoGroups(
   sql: Queryable,
-  options: { tag: string; membersPerGroup: number },
+  options: { tag: string; membersPerGroup: number; groupNames: readonly string[] },
 ): Promise<{ groups: number; members: number }> {
   const groups = await sql<{ id: number }[]>`
     insert into customer_group (group_name, business_domain, max_member, description,
       operation_uid, operation_name)
     select g.name || ' ' || ${options.tag}, d.code, 200, 'Demo group ' || g.name, 'seed', 'Demo seed'
     from business_domain d
-    cross join unnest(${sql.array(GROUP_NAMES)}::text[]) with ordinality as g(name, position)
+    cross join unnest(${
+    sql.array(options.groupNames as string[])
+  }::text[]) with ordinality as g(name, position)
     where d.status = 'ENABLED'
     on conflict do nothing
     returning id`;
@@ -398,8 +243,11 @@ export async function insertDemoSyncRecords(
 }
 
 /** Adds example role-to-domain mappings (kept when they exist). Answers the rows written. */
-export async function insertDemoRoleMappings(sql: Queryable): Promise<number> {
-  const rows = ROLE_MAPPINGS.map(([matchType, matchValue, domainCode]) => ({
+export async function insertDemoRoleMappings(
+  sql: Queryable,
+  mappings: readonly DemoRoleMapping[],
+): Promise<number> {
+  const rows = mappings.map(([matchType, matchValue, domainCode]) => ({
     match_type: matchType,
     match_value: matchValue,
     domain_code: domainCode,
