@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { startTestApp, withResources } from "../support/test_app.ts";
+import { startTestApp } from "../support/test_app.ts";
 import { USERS } from "../support/tokens.ts";
 
 const ALL = ["BONDED_WAREHOUSING", "COLD_CHAIN", "CROSS_BORDER", "GENERAL_WAREHOUSING"];
 
-Deno.test("GET /auth/me and role-to-domain mapping", withResources, async (t) => {
+Deno.test("GET /auth/me and role-to-domain mapping", async (t) => {
   const env = await startTestApp("auth_domains");
   const domainsOf = async (user: Parameters<typeof env.request>[2]) => {
     const response = await env.request("GET", "/auth/me", user);

@@ -4,7 +4,7 @@ import { createApp } from "../../src/app.ts";
 import { dingTalkClientFromConfig } from "../../src/infrastructure/dingtalk/dingtalk_client.ts";
 import { configureLogging } from "../../src/shared/logger.ts";
 import { fakeDingTalkEnv, startFakeDingTalk } from "../support/fake_dingtalk.ts";
-import { startTestApp, withResources } from "../support/test_app.ts";
+import { startTestApp } from "../support/test_app.ts";
 
 const ALICE = {
   code: "code-alice",
@@ -27,7 +27,7 @@ async function problemOf(response: Response, status: number, code: string) {
   return body;
 }
 
-Deno.test("POST /auth/dingtalk/login", withResources, async (t) => {
+Deno.test("POST /auth/dingtalk/login", async (t) => {
   const fake = startFakeDingTalk([ALICE]);
   const env = await startTestApp("auth_login", {
     env: { ...fakeDingTalkEnv(fake), DINGTALK_TIMEOUT_MS: "1000" },

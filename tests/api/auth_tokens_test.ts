@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
 import { createApp } from "../../src/app.ts";
 import { createTokenVerifier, loadJwtKeys } from "../../src/infrastructure/auth/jwt.ts";
-import { startTestApp, withResources } from "../support/test_app.ts";
+import { startTestApp } from "../support/test_app.ts";
 import { signTestToken, TEST_AUDIENCE, TEST_ISSUER, USERS } from "../support/tokens.ts";
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -29,7 +29,7 @@ async function signWith(
     .sign(key);
 }
 
-Deno.test("bearer token verification", withResources, async (t) => {
+Deno.test("bearer token verification", async (t) => {
   const env = await startTestApp("auth_tokens");
   const me = (authorization?: string, app = env.app) =>
     app.request("/auth/me", { headers: authorization ? { authorization } : {} });

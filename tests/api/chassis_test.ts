@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../../src/presentation/router.ts";
-import { startTestApp, withResources } from "../support/test_app.ts";
+import { startTestApp } from "../support/test_app.ts";
 
 const echoRoute = createRoute({
   method: "post",
@@ -40,7 +40,7 @@ async function problemOf(response: Response) {
   return body;
 }
 
-Deno.test("HTTP chassis", withResources, async (t) => {
+Deno.test("HTTP chassis", async (t) => {
   const env = await startTestApp("chassis");
   env.app.route("/", testRouter());
   try {
@@ -141,7 +141,7 @@ Deno.test("HTTP chassis", withResources, async (t) => {
   }
 });
 
-Deno.test("/readyz is 503 when a configured dependency is down", withResources, async (t) => {
+Deno.test("/readyz is 503 when a configured dependency is down", async (t) => {
   await t.step("Redis on a closed port", async () => {
     const env = await startTestApp("readyz_redis", {
       env: { REDIS_URL: "redis://127.0.0.1:1", READYZ_TIMEOUT_MS: "3000" },

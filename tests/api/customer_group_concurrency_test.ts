@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { insertCustomers } from "../support/fixtures.ts";
-import { startTestApp, type TestApp, withResources } from "../support/test_app.ts";
+import { startTestApp, type TestApp } from "../support/test_app.ts";
 import { USERS } from "../support/tokens.ts";
 
 const GW = "GENERAL_WAREHOUSING";
@@ -37,7 +37,7 @@ function candidateSets(ids: number[]): number[][] {
   );
 }
 
-Deno.test("concurrent member replacements never mix", withResources, async (t) => {
+Deno.test("concurrent member replacements never mix", async (t) => {
   const env = await startTestApp("groups_concurrency");
   try {
     const customers = await insertCustomers(env.db.sql, 60, { businessDomain: GW });
@@ -82,7 +82,7 @@ Deno.test("concurrent member replacements never mix", withResources, async (t) =
   }
 });
 
-Deno.test("a 10 000-member replacement works", withResources, async () => {
+Deno.test("a 10 000-member replacement works", async () => {
   const env = await startTestApp("groups_large");
   try {
     const customers = await insertCustomers(env.db.sql, 10_000, { businessDomain: GW });

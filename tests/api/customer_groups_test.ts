@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { type CustomerFixture, insertCompany, insertCustomer } from "../support/fixtures.ts";
-import { REDIS_URL, startTestApp, type TestApp, withResources } from "../support/test_app.ts";
+import { REDIS_URL, startTestApp, type TestApp } from "../support/test_app.ts";
 import { USERS } from "../support/tokens.ts";
 
 const GW = "GENERAL_WAREHOUSING";
@@ -41,7 +41,7 @@ function put(env: TestApp, groupId: number, customerIds: unknown, headers = {}) 
   });
 }
 
-Deno.test("customer groups: create, list and detail", withResources, async (t) => {
+Deno.test("customer groups: create, list and detail", async (t) => {
   const env = await startTestApp("groups_crud");
   try {
     let vip: Record<string, unknown>;
@@ -273,7 +273,7 @@ Deno.test("customer groups: create, list and detail", withResources, async (t) =
   }
 });
 
-Deno.test("replacing group members enforces every rule", withResources, async (t) => {
+Deno.test("replacing group members enforces every rule", async (t) => {
   const env = await startTestApp("groups_members");
   const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   redis.on("error", () => {});
@@ -462,7 +462,6 @@ Deno.test("replacing group members enforces every rule", withResources, async (t
 
 Deno.test(
   "moving a customer to another domain removes it from groups of the old domain",
-  withResources,
   async () => {
     const env = await startTestApp("groups_domain_move");
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });

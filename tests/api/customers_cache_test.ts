@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { REDIS_URL, startTestApp, type TestApp, withResources } from "../support/test_app.ts";
+import { REDIS_URL, startTestApp, type TestApp } from "../support/test_app.ts";
 import { USERS } from "../support/tokens.ts";
 
 const GW = "GENERAL_WAREHOUSING";
@@ -25,7 +25,6 @@ async function read(env: TestApp, id: number, as = USERS.std) {
 
 Deno.test(
   "customer details are cached in Redis and invalidated by writes",
-  withResources,
   async (t) => {
     const env = await startTestApp("customers_cache");
     const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -127,7 +126,7 @@ Deno.test(
   },
 );
 
-Deno.test("customers are served from Postgres when Redis is down", withResources, async (t) => {
+Deno.test("customers are served from Postgres when Redis is down", async (t) => {
   const env = await startTestApp("customers_no_redis", {
     env: { REDIS_URL: "redis://127.0.0.1:1" },
   });

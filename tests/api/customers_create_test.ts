@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { startTestApp, type TestApp, withResources } from "../support/test_app.ts";
+import { startTestApp, type TestApp } from "../support/test_app.ts";
 import { USERS } from "../support/tokens.ts";
 
 const GW = "GENERAL_WAREHOUSING";
@@ -66,7 +66,7 @@ async function syncRows(env: TestApp, remoteId: string) {
     from external_system_sync where remote_id = ${remoteId} order by id`;
 }
 
-Deno.test("POST /customers creates and imports customers", withResources, async (t) => {
+Deno.test("POST /customers creates and imports customers", async (t) => {
   const env = await startTestApp("customers_create");
   try {
     await t.step("a manual create answers 201 with Location and the Customer JSON", async () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { startTestApp, type TestApp, withResources } from "../support/test_app.ts";
+import { startTestApp, type TestApp } from "../support/test_app.ts";
 import { USERS } from "../support/tokens.ts";
 
 const GW = "GENERAL_WAREHOUSING";
@@ -46,7 +46,7 @@ async function list(env: TestApp, query: string, as: User = USERS.std): Promise<
 
 const ids = (page: Json) => page.items.map((item: Json) => item.id);
 
-Deno.test("customer queries, details, updates and companies", withResources, async (t) => {
+Deno.test("customer queries, details, updates and companies", async (t) => {
   const env = await startTestApp("customers_query");
   try {
     const alpha = await create(env, "Alpha Freight", { externalCode: "ALPHA_1" });

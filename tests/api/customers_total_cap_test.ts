@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { TOTAL_CAP } from "../../src/application/customer/query_customers.ts";
-import { startTestApp, withResources } from "../support/test_app.ts";
+import { startTestApp } from "../support/test_app.ts";
 import { USERS } from "../support/tokens.ts";
 
 Deno.test(
   "a customer list counts matches exactly up to 1 000 and says when more match",
-  withResources,
   async (t) => {
     const env = await startTestApp("customers_total_cap");
     try {

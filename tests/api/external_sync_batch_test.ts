@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createCustomerBatch } from "../../src/application/customer/create_customer_batch.ts";
 import type { CurrentUser } from "../../src/domain/auth/current_user.ts";
 import { createTestMysqlDatabase } from "../support/mysql.ts";
-import { startTestApp, withResources } from "../support/test_app.ts";
+import { startTestApp } from "../support/test_app.ts";
 import { USERS } from "../support/tokens.ts";
 
 const GW = "GENERAL_WAREHOUSING";
@@ -43,7 +43,6 @@ const OPERATOR: CurrentUser = {
 
 Deno.test(
   "a batched import isolates bad rows: the others succeed, each bad row fails alone",
-  withResources,
   async (t) => {
     const source = await createTestMysqlDatabase();
     const env = await startTestApp("sync_batch", { env: { EXTERNAL_MYSQL_URL: source.url } });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createApp } from "../../src/app.ts";
 import { createTestMysqlDatabase } from "../support/mysql.ts";
-import { startTestApp, withResources } from "../support/test_app.ts";
+import { startTestApp } from "../support/test_app.ts";
 import { USERS } from "../support/tokens.ts";
 
 interface Item {
@@ -33,7 +33,6 @@ function byId(summary: Summary): Map<string, Item> {
 
 Deno.test(
   "external sync imports RB rows per domain and records every outcome",
-  withResources,
   async (t) => {
     const source = await createTestMysqlDatabase();
     const env = await startTestApp("external_sync", { env: { EXTERNAL_MYSQL_URL: source.url } });

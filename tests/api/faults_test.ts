@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ADMIN_URL, createTestDatabase } from "../support/database.ts";
 import { insertCustomer } from "../support/fixtures.ts";
 import { startTcpProxy } from "../support/tcp_proxy.ts";
-import { startTestApp, type TestApp, withResources } from "../support/test_app.ts";
+import { startTestApp, type TestApp } from "../support/test_app.ts";
 import { USERS } from "../support/tokens.ts";
 
 interface Answer {
@@ -16,7 +16,7 @@ async function statusOf(env: TestApp, path: string): Promise<Answer> {
   return { status: response.status, body: await response.json() };
 }
 
-Deno.test("Postgres down: 503 SERVICE_UNAVAILABLE, no restart needed", withResources, async (t) => {
+Deno.test("Postgres down: 503 SERVICE_UNAVAILABLE, no restart needed", async (t) => {
   await t.step("a closed port answers 503 on data routes and /readyz", async () => {
     const env = await startTestApp("faults_pg_closed", {
       env: { DATABASE_URL: "postgres://postgres@127.0.0.1:1/none", READYZ_TIMEOUT_MS: "1000" },
@@ -72,7 +72,7 @@ Deno.test("Postgres down: 503 SERVICE_UNAVAILABLE, no restart needed", withResou
   });
 });
 
-Deno.test("Redis down: requests still succeed with the cache bypassed", withResources, async () => {
+Deno.test("Redis down: requests still succeed with the cache bypassed", async () => {
   const env = await startTestApp("faults_redis", { env: { REDIS_URL: "redis://127.0.0.1:1" } });
   try {
     const me = await statusOf(env, "/auth/me");

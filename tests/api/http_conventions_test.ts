@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { configureLogging } from "../../src/shared/logger.ts";
-import { startTestApp, withResources } from "../support/test_app.ts";
+import { startTestApp } from "../support/test_app.ts";
 import { USERS } from "../support/tokens.ts";
 
 function rbImport(remoteId: string) {
@@ -16,7 +16,7 @@ function rbImport(remoteId: string) {
   };
 }
 
-Deno.test("HTTP conventions of contract sections 4, 5 and 8", withResources, async (t) => {
+Deno.test("HTTP conventions of contract sections 4, 5 and 8", async (t) => {
   const env = await startTestApp("http_conventions", { redis: false });
   try {
     await t.step("a user mapped to no domain gets 403 even for a malformed request", async () => {
@@ -162,7 +162,7 @@ Deno.test("HTTP conventions of contract sections 4, 5 and 8", withResources, asy
   }
 });
 
-Deno.test("the log line of a 429 names the throttled user", withResources, async () => {
+Deno.test("the log line of a 429 names the throttled user", async () => {
   const env = await startTestApp("http_conventions_429", {
     redis: false,
     env: { RATE_LIMIT_PER_MINUTE: "1" },

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { startTestApp, withResources } from "../support/test_app.ts";
+import { startTestApp } from "../support/test_app.ts";
 
 // deno-lint-ignore no-explicit-any
 type Schema = any;
@@ -39,7 +39,6 @@ function unbounded(schema: Schema, path: string, components: Record<string, Sche
 
 Deno.test(
   "every list is paged and every string and array a client can send is bounded",
-  withResources,
   async () => {
     const env = await startTestApp("input_limits", { redis: false });
     try {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../../src/presentation/router.ts";
-import { startTestApp, withResources } from "../support/test_app.ts";
+import { startTestApp } from "../support/test_app.ts";
 import { USERS } from "../support/tokens.ts";
 
 const itemRoute = createRoute({
@@ -23,7 +23,7 @@ function sample(text: string, name: string, labels: Record<string, string>): num
   return undefined;
 }
 
-Deno.test("GET /metrics exposes request, cache and sync metrics", withResources, async (t) => {
+Deno.test("GET /metrics exposes request, cache and sync metrics", async (t) => {
   const env = await startTestApp("metrics");
   env.app.route("/", createRouter().openapi(itemRoute, (c) => c.json({ id: c.req.param("id") })));
   try {
@@ -98,7 +98,7 @@ Deno.test("GET /metrics exposes request, cache and sync metrics", withResources,
   }
 });
 
-Deno.test("METRICS_TOKEN restricts /metrics to its bearer", withResources, async () => {
+Deno.test("METRICS_TOKEN restricts /metrics to its bearer", async () => {
   const token = "metrics-token-for-tests";
   const env = await startTestApp("metrics_token", { env: { METRICS_TOKEN: token } });
   try {

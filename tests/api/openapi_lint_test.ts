@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { startTestApp, withResources } from "../support/test_app.ts";
+import { startTestApp } from "../support/test_app.ts";
 
 /** Pinned, so a new Redocly release cannot turn a green build red. */
 const REDOCLY_CLI = "@redocly/cli@2.77.0";
@@ -19,7 +19,6 @@ interface LintProblem {
 
 Deno.test(
   "the OpenAPI document passes Redocly's recommended rules",
-  withResources,
   async () => {
     const env = await startTestApp("openapi_lint", { redis: false });
     const dir = await Deno.makeTempDir({ prefix: "openapi-lint-" });

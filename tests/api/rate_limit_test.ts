@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { startTestApp, type TestApp, withResources } from "../support/test_app.ts";
+import { startTestApp, type TestApp } from "../support/test_app.ts";
 import { type TestUser, USERS } from "../support/tokens.ts";
 
 async function call(env: TestApp, as?: TestUser, headers: Record<string, string> = {}) {
@@ -27,7 +27,7 @@ async function assertRateLimited(response: Response, limit: number) {
   assert.equal(body.traceId, response.headers.get("x-trace-id"));
 }
 
-Deno.test("rate limit per user and per client IP", withResources, async (t) => {
+Deno.test("rate limit per user and per client IP", async (t) => {
   const env = await startTestApp("rate_limit", { env: { RATE_LIMIT_PER_MINUTE: "3" } });
   try {
     await t.step("responses under the budget carry RateLimit-* headers", async () => {
@@ -83,7 +83,7 @@ Deno.test("rate limit per user and per client IP", withResources, async (t) => {
   }
 });
 
-Deno.test("two instances on one Redis share a user's budget", withResources, async () => {
+Deno.test("two instances on one Redis share a user's budget", async () => {
   const prefix = `test:rate_limit_shared:${crypto.randomUUID()}:`;
   const settings = { RATE_LIMIT_PER_MINUTE: "4", REDIS_KEY_PREFIX: prefix };
   const first = await startTestApp("rate_limit_a", { env: settings });
@@ -106,7 +106,7 @@ Deno.test("two instances on one Redis share a user's budget", withResources, asy
   }
 });
 
-Deno.test("with Redis unreachable the limiter counts in process", withResources, async () => {
+Deno.test("with Redis unreachable the limiter counts in process", async () => {
   const env = await startTestApp("rate_limit_no_redis", {
     env: { RATE_LIMIT_PER_MINUTE: "2", REDIS_URL: "redis://127.0.0.1:1" },
   });

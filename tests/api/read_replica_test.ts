@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
 import { createTestDatabase } from "../support/database.ts";
 import { insertCustomer } from "../support/fixtures.ts";
-import { startTestApp, withResources } from "../support/test_app.ts";
+import { startTestApp } from "../support/test_app.ts";
 import { USERS } from "../support/tokens.ts";
 
 Deno.test(
   "lists and searches read DATABASE_READ_URL; details and writes use the primary",
-  withResources,
   async () => {
     // A stand-in replica: a second database whose rows differ, so the answer shows who served it.
     const replica = await createTestDatabase("replica");

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { createTestDatabase } from "../support/database.ts";
-import { withResources } from "../support/test_app.ts";
 import { signTestToken, TEST_SECRET, USERS } from "../support/tokens.ts";
 
 const ROOT = new URL("../../", import.meta.url);
@@ -79,7 +78,6 @@ async function connectionRefused(port: number): Promise<boolean> {
 
 Deno.test(
   "SIGTERM lets in-flight requests finish, refuses new connections and exits 0",
-  withResources,
   async () => {
     const db = await createTestDatabase("shutdown");
     const port = freePort();

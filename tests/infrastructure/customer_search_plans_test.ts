@@ -4,7 +4,7 @@ import {
   queryCustomerPage,
   searchCustomers,
 } from "../../src/infrastructure/postgres/customer_repository.ts";
-import { startTestApp, withResources } from "../support/test_app.ts";
+import { startTestApp } from "../support/test_app.ts";
 
 const DOMAINS = ["GENERAL_WAREHOUSING", "COLD_CHAIN"];
 const SORTS: CustomerSort[] = [
@@ -21,7 +21,6 @@ const PAGES = [{ limit: 7, offset: 0 }, { limit: 7, offset: 7 }, { limit: 7, off
 
 Deno.test(
   "keyword search answers the same pages whichever plan the count chooses",
-  withResources,
   async (t) => {
     const env = await startTestApp("customer_search_plans");
     try {

@@ -2,11 +2,9 @@ import assert from "node:assert/strict";
 import { openPool } from "../../src/infrastructure/postgres/database.ts";
 import { startEmbeddedPostgres } from "../../src/infrastructure/postgres/embedded_postgres.ts";
 import { migrate } from "../../src/infrastructure/postgres/migrator.ts";
-import { withResources } from "../support/test_app.ts";
 
 Deno.test(
   "the embedded Postgres starts, migrates and serves trigram search",
-  withResources,
   async () => {
     const embedded = await startEmbeddedPostgres("memory://");
     const sql = openPool(embedded.url, { max: 1, connectTimeoutSeconds: 10 });
@@ -32,7 +30,7 @@ Deno.test(
   },
 );
 
-Deno.test("the embedded Postgres persists under a data directory", withResources, async () => {
+Deno.test("the embedded Postgres persists under a data directory", async () => {
   const dir = await Deno.makeTempDir({ prefix: "pglite-" });
   try {
     let embedded = await startEmbeddedPostgres(dir);

@@ -2,11 +2,9 @@ import assert from "node:assert/strict";
 import { createExternalCustomerGateway } from "../../src/infrastructure/mysql/external_customer_gateway.ts";
 import { createReadOnlyMysqlPool } from "../../src/infrastructure/mysql/pool.ts";
 import { createTestMysqlDatabase } from "../support/mysql.ts";
-import { withResources } from "../support/test_app.ts";
 
 Deno.test(
   "ExternalCustomerGateway reads rb_customer and can never write",
-  withResources,
   async (t) => {
     const source = await createTestMysqlDatabase();
     const pool = createReadOnlyMysqlPool(source.url, { connectionLimit: 2 });

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { migrate, readMigrations } from "../../src/infrastructure/postgres/migrator.ts";
 import { createTestDatabase } from "../support/database.ts";
-import { withResources } from "../support/test_app.ts";
 
-Deno.test("migrations apply on an empty database, then are idempotent", withResources, async () => {
+Deno.test("migrations apply on an empty database, then are idempotent", async () => {
   const db = await createTestDatabase("migrator", { migrated: false });
   try {
     const files = (await readMigrations()).map((migration) => migration.name);
@@ -44,7 +43,7 @@ Deno.test("migrations apply on an empty database, then are idempotent", withReso
   }
 });
 
-Deno.test("two concurrent migration runners do not race", withResources, async () => {
+Deno.test("two concurrent migration runners do not race", async () => {
   const db = await createTestDatabase("migrator_race", { migrated: false });
   try {
     const results = await Promise.all([migrate(db.sql), migrate(db.sql), migrate(db.sql)]);
@@ -57,7 +56,7 @@ Deno.test("two concurrent migration runners do not race", withResources, async (
   }
 });
 
-Deno.test("the customer constraints hold in the schema", withResources, async () => {
+Deno.test("the customer constraints hold in the schema", async () => {
   const db = await createTestDatabase("schema_rules");
   try {
     await assert.rejects(

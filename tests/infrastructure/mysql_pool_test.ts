@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { createReadOnlyMysqlPool } from "../../src/infrastructure/mysql/pool.ts";
-import { MYSQL_URL, withResources } from "../support/test_app.ts";
+import { MYSQL_URL } from "../support/test_app.ts";
 
-Deno.test("every external-source connection refuses writes", withResources, async () => {
+Deno.test("every external-source connection refuses writes", async () => {
   const pool = createReadOnlyMysqlPool(MYSQL_URL, { connectionLimit: 2 });
   try {
     const [rows] = await pool.query("select @@tx_read_only as readOnly");

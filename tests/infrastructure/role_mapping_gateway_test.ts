@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { createRoleMappingGateway } from "../../src/infrastructure/auth/role_mapping_gateway.ts";
 import { configureLogging } from "../../src/shared/logger.ts";
 import { createTestDatabase } from "../support/database.ts";
-import { withResources } from "../support/test_app.ts";
 
 const planner = {
   dingUserId: "U-PLAN",
@@ -13,7 +12,7 @@ const planner = {
   departments: [],
 };
 
-Deno.test("role mapping rows take effect after the cache window", withResources, async (t) => {
+Deno.test("role mapping rows take effect after the cache window", async (t) => {
   const db = await createTestDatabase("role_mapping_gateway");
   let clock = 1_000_000;
   const gateway = createRoleMappingGateway(db.sql, { cacheSeconds: 30, now: () => clock });

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
-import { withResources } from "../support/test_app.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 
@@ -20,7 +19,7 @@ async function count(sql: TestDatabase["sql"], table: string): Promise<number> {
   return row.n;
 }
 
-Deno.test("deno task seed writes demo data across all domains", withResources, async (t) => {
+Deno.test("deno task seed writes demo data across all domains", async (t) => {
   const db = await createTestDatabase("seed", { migrated: false });
   try {
     await t.step("a first run migrates and seeds with progress lines", async () => {

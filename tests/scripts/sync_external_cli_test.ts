@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { createTestDatabase } from "../support/database.ts";
 import { createTestMysqlDatabase } from "../support/mysql.ts";
-import { withResources } from "../support/test_app.ts";
 
 const SCRIPT = new URL("../../scripts/sync_external.ts", import.meta.url).pathname;
 
@@ -27,7 +26,6 @@ async function runCli(args: string[], env: Record<string, string>) {
 
 Deno.test(
   "deno task sync-external imports the fixture with exit codes",
-  withResources,
   async (t) => {
     const db = await createTestDatabase("sync_cli");
     const source = await createTestMysqlDatabase();

@@ -75,6 +75,3 @@ export async function startTestApp(label: string, options: TestAppOptions = {}):
     },
   };
 }
-
-/** Options for Deno.test of files that hold pools open across steps. */
-export const withResources = { sanitizeOps: false, sanitizeResources: false } as const;
