@@ -37,6 +37,8 @@ const environmentSchema = z.object({
   JWT_AUDIENCE: z.string().trim().min(1).default("customer-api"),
   JWT_TTL_SECONDS: int(60, 7 * 24 * 3600).default(8 * 3600),
   CACHE_TTL_SECONDS: int(1, 7 * 24 * 3600).default(300),
+  L1_CACHE_MAX_BYTES: int(0, 1024 * 1024 * 1024).default(8 * 1024 * 1024),
+  L1_CACHE_TTL_MS: int(0, 3_600_000).default(5_000),
   ROLE_MAPPING_CACHE_SECONDS: int(0, 3600).default(30),
   RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(600),
   METRICS_TOKEN: optionalString,

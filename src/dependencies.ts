@@ -7,7 +7,12 @@ import { createRoleMappingGateway } from "./infrastructure/auth/role_mapping_gat
 import { createRateLimiter } from "./infrastructure/rate_limit/rate_limiter.ts";
 import { cacheVerifiedTokens } from "./infrastructure/auth/verified_token_cache.ts";
 import { type Cache, createCache } from "./infrastructure/cache/cache.ts";
+import {
+  createRedisInvalidationBus,
+  type InvalidationBus,
+} from "./infrastructure/cache/invalidation_bus.ts";
 import { createMemoryStore, type KeyValueStore } from "./infrastructure/cache/key_value_store.ts";
+import { L1Cache } from "./infrastructure/cache/l1_cache.ts";
 import {
   createRedisClient,
   createRedisStore,
@@ -69,6 +74,13 @@ export async function createDependencies(
     );
   }
   const store = redis ? createRedisStore(redis) : createMemoryStore();
+  const l1 = new L1Cache({ maxBytes: config.L1_CACHE_MAX_BYTES, ttlMs: config.L1_CACHE_TTL_MS });
+  const bus: InvalidationBus | undefined = redis
+    ? await createRedisInvalidationBus(redis, {
+      keys: (keys) => l1.invalidate(keys),
+      reset: () => l1.clear(),
+    }, { keyPrefix: config.REDIS_KEY_PREFIX })
+    : undefined;
   const mysql = config.EXTERNAL_MYSQL_URL
     ? createReadOnlyMysqlPool(config.EXTERNAL_MYSQL_URL)
     : undefined;
@@ -80,7 +92,13 @@ export async function createDependencies(
     config,
     db,
     store,
-    cache: createCache(store, config.CACHE_TTL_SECONDS, metrics.observeCache),
+    cache: createCache({
+      store: redis ? store : undefined,
+      ttlSeconds: config.CACHE_TTL_SECONDS,
+      l1,
+      bus,
+      observe: metrics.observeCache,
+    }),
     redis,
     mysql,
     verifyToken: cacheVerifiedTokens(createTokenVerifier(keys, config)),
@@ -96,6 +114,7 @@ export async function createDependencies(
       redis,
     }),
     async close() {
+      await bus?.close();
       await Promise.allSettled([db.close(), store.close(), mysql?.end()]);
     },
   };

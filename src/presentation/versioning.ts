@@ -1,3 +1,4 @@
+import type { Context, TypedResponse } from "hono";
 import { AppError } from "../shared/errors.ts";
 
 /** The ETag of a versioned resource: the quoted version. */
@@ -16,4 +17,17 @@ export function parseIfMatch(header: string | undefined): number | undefined {
     throw new AppError("VERSION_CONFLICT", `If-Match ${header} does not name a version`);
   }
   return Number(match[1]);
+}
+
+/** A detail served as stored: its JSON bytes with the ETag of its version, nothing re-encoded. */
+export function jsonBytes(
+  c: Context,
+  view: { body: Uint8Array; version: number },
+): TypedResponse<never, 200, "json"> {
+  const response = c.body(view.body as Uint8Array<ArrayBuffer>, 200, {
+    "content-type": "application/json",
+    ETag: etag(view.version),
+  });
+  // The bytes are the route's documented JSON, serialised once when the detail was cached.
+  return response as unknown as TypedResponse<never, 200, "json">;
 }

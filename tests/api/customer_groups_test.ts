@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { eventually } from "../support/eventually.ts";
 import { Redis } from "ioredis";
 import { type CustomerFixture, insertCompany, insertCustomer } from "../support/fixtures.ts";
 import { REDIS_URL, startTestApp, type TestApp } from "../support/test_app.ts";
@@ -420,7 +421,7 @@ Deno.test("replacing group members enforces every rule", async (t) => {
         const detail = await env.request("GET", `/customer-groups/${group.id}`, { as: USERS.std });
         assert.equal(detail.status, 200);
         const groupKey = `${env.redisPrefix}customer-group:${group.id}`;
-        assert.equal(await redis.exists(groupKey), 1, "the detail is cached");
+        await eventually("the detail is cached", async () => await redis.exists(groupKey) === 1);
         for (const customer of [a, b, c, d]) {
           await redis.set(`${env.redisPrefix}customer:${customer.id}`, "{}", "EX", 300);
         }
@@ -479,7 +480,7 @@ Deno.test(
         200,
       );
       const groupKey = `${env.redisPrefix}customer-group:${group.id}`;
-      assert.equal(await redis.exists(groupKey), 1);
+      await eventually("the detail is cached", async () => await redis.exists(groupKey) === 1);
 
       const moved = await env.request("PATCH", `/customers/${mover.id}`, {
         as: USERS.admin,

@@ -87,8 +87,9 @@ Deno.test("Redis down: requests still succeed with the cache bypassed", async ()
     const list = await statusOf(env, "/customers");
     assert.equal(list.status, 200);
     assert.equal(list.body.total, 1);
-    await env.deps.cache.setJson("customer:1", { id: 1 });
-    assert.equal(await env.deps.cache.getJson("customer:1"), undefined, "the cache is bypassed");
+    const { cache } = env.deps;
+    cache.putView("customer:1", { version: 1, businessDomain: "COLD_CHAIN" }, cache.mark());
+    assert.equal(await cache.getView("customer:1"), undefined, "both tiers are bypassed");
     const metrics = await (await env.request("GET", "/metrics")).text();
     assert.match(metrics, /cache_requests_total\{family="customer",outcome="error"\} [1-9]/);
     assert.doesNotMatch(metrics, /cache_requests_total\{family="customer",outcome="hit"\}/);

@@ -61,11 +61,13 @@ Deno.test("GET /metrics exposes request, cache and sync metrics", async (t) => {
     });
 
     await t.step("cache hits and misses are counted by key family", async () => {
-      await env.deps.cache.getJson("customer:999001");
-      await env.deps.cache.setJson("customer:999001", { id: 999001 });
-      await env.deps.cache.getJson("customer:999001");
-      await env.deps.cache.getJson("customer:999001");
-      await env.deps.cache.getJson("customer-group:999001");
+      const { cache } = env.deps;
+      const view = { id: 999001, version: 1, businessDomain: "COLD_CHAIN" };
+      await cache.getView("customer:999001");
+      cache.putView("customer:999001", view, cache.mark());
+      await cache.getView("customer:999001");
+      await cache.getView("customer:999001");
+      await cache.getView("customer-group:999001");
       const text = await (await env.request("GET", "/metrics")).text();
       assert.equal(sample(text, "cache_requests_total", { family: "customer", outcome: "hit" }), 2);
       assert.equal(

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createTestDatabase } from "../support/database.ts";
+import { eventually } from "../support/eventually.ts";
 import { signTestToken, TEST_SECRET, USERS } from "../support/tokens.ts";
 
 const ROOT = new URL("../../", import.meta.url);
@@ -37,19 +38,6 @@ async function* textLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<st
     }
   }
   if (buffer) yield buffer;
-}
-
-/** Polls `condition` every 20 ms until it holds; fails the test after `timeoutMs`. */
-async function until(
-  what: string,
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** Established TCP connections whose local end is `port`: the server's accepted connections. */
@@ -131,13 +119,13 @@ Deno.test(
 
       // The requests are in the server once one of them waits on the lock in Postgres (the
       // others share its role-mapping load) and the server holds a connection for each.
-      await until("a request waiting on the lock", async () => {
+      await eventually("a request waiting on the lock", async () => {
         const [{ waiting }] = await db.sql`
           select count(*)::int as waiting from pg_stat_activity
           where datname = ${db.name} and wait_event_type = 'Lock'`;
         return waiting > 0;
       });
-      await until(
+      await eventually(
         `${IN_FLIGHT} accepted connections`,
         async () => await acceptedConnections(port) >= IN_FLIGHT,
       );
@@ -145,7 +133,7 @@ Deno.test(
 
       child.kill("SIGTERM");
       await waitForLine(lines, output, /"msg":"shutting down"/);
-      await until("new connections refused", () => connectionRefused(port), 2_000);
+      await eventually("new connections refused", () => connectionRefused(port), 2_000);
       assert.equal(settled, 0, "in-flight requests are not cut off");
 
       releaseLock();

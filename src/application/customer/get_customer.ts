@@ -1,8 +1,7 @@
 import type { Dependencies } from "../../dependencies.ts";
 import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
-import type { CustomerDetailView } from "../../domain/customer/customer.ts";
-import { cacheKeys } from "../../infrastructure/cache/cache.ts";
+import { type CachedView, cacheKeys } from "../../infrastructure/cache/cache.ts";
 import { findCustomerDetail } from "../../infrastructure/postgres/customer_repository.ts";
 import { AppError } from "../../shared/errors.ts";
 import { bindLogFields } from "../../shared/request_context.ts";
@@ -13,27 +12,29 @@ export function customerNotFound(id: number): AppError {
 }
 
 /**
- * The customer detail (full company, groups), cache-aside under `customer:{id}`. The cached
- * entry is shared by all users, so visibility is checked after the read, never cached.
+ * The customer detail (full company, groups) as served: cache-aside under `customer:{id}`, its
+ * JSON bytes kept as stored. The cached entry is shared by all users, so visibility is checked
+ * after the read, on every request, from the domain kept beside the bytes.
  */
 export async function getCustomer(
   deps: Pick<Dependencies, "db" | "cache">,
   command: { user: CurrentUser; id: number },
-): Promise<CustomerDetailView> {
+): Promise<CachedView> {
   BusinessDomainGuard.requireAny(command.user);
   bindLogFields({ customerId: command.id });
   const key = cacheKeys.customer(command.id);
-  let detail = await deps.cache.getJson<CustomerDetailView>(key);
-  if (!detail) {
+  let view = await deps.cache.getView(key);
+  if (!view) {
+    const mark = deps.cache.mark();
     // The writer pool, not a replica: a lagging replica would put a stale detail in the cache.
-    detail = await findCustomerDetail(deps.db.sql, command.id);
+    const detail = await findCustomerDetail(deps.db.sql, command.id);
     if (!detail) throw customerNotFound(command.id);
-    await deps.cache.setJson(key, detail);
+    view = deps.cache.putView(key, detail, mark);
   }
   BusinessDomainGuard.ensureVisible(
     command.user,
-    detail.businessDomain,
+    view.businessDomain,
     () => customerNotFound(command.id),
   );
-  return detail;
+  return view;
 }

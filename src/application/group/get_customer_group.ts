@@ -2,7 +2,7 @@ import type { Dependencies } from "../../dependencies.ts";
 import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import type { CustomerGroupDetail } from "../../domain/group/customer_group.ts";
-import { cacheKeys } from "../../infrastructure/cache/cache.ts";
+import { type CachedView, cacheKeys } from "../../infrastructure/cache/cache.ts";
 import {
   findCustomerGroup,
   listGroupMembers,
@@ -16,25 +16,26 @@ export function groupNotFound(id: number): AppError {
 }
 
 /**
- * The group with all its members (at most maxMember, <= 10 000), cache-aside under
+ * The group with all its members (at most maxMember, <= 10 000) as served, cache-aside under
  * `customer-group:{id}`. Visibility is checked after the cache read, on every request.
  */
 export async function getCustomerGroup(
   deps: Pick<Dependencies, "db" | "cache">,
   { user, id }: { user: CurrentUser; id: number },
-): Promise<CustomerGroupDetail> {
+): Promise<CachedView> {
   BusinessDomainGuard.requireAny(user);
   bindLogFields({ groupId: id });
   const key = cacheKeys.customerGroup(id);
-  let detail = await deps.cache.getJson<CustomerGroupDetail>(key);
-  if (!detail) {
+  let view = await deps.cache.getView(key);
+  if (!view) {
+    const mark = deps.cache.mark();
     // The writer pool: a detail read right after a write must show it (and is what gets cached).
     const group = await findCustomerGroup(deps.db.sql, id);
     if (!group) throw groupNotFound(id);
     const members = await listGroupMembers(deps.db.sql, id);
-    detail = { ...group, memberCount: members.length, members };
-    await deps.cache.setJson(key, detail);
+    const detail: CustomerGroupDetail = { ...group, memberCount: members.length, members };
+    view = deps.cache.putView(key, detail, mark);
   }
-  BusinessDomainGuard.ensureVisible(user, detail.businessDomain, () => groupNotFound(id));
-  return detail;
+  BusinessDomainGuard.ensureVisible(user, view.businessDomain, () => groupNotFound(id));
+  return view;
 }

@@ -1,5 +1,9 @@
 import { logger } from "../../shared/logger.ts";
+import type { InvalidationBus } from "./invalidation_bus.ts";
 import type { KeyValueStore } from "./key_value_store.ts";
+import { type CachedView, L1Cache } from "./l1_cache.ts";
+
+export type { CachedView } from "./l1_cache.ts";
 
 /** Cache keys of the contract (section 8). */
 export const cacheKeys = {
@@ -10,29 +14,86 @@ export const cacheKeys = {
 /** Observes cache outcomes by key family (`customer`, `customer-group`), e.g. for metrics. */
 export type CacheObserver = (family: string, outcome: "hit" | "miss" | "error") => void;
 
-/** Cache-aside over a KeyValueStore: failures are logged and bypassed, never surfaced. */
+/** What a cached view must carry besides its JSON: authorisation and the ETag come from it. */
+export interface ViewMeta {
+  version: number;
+  businessDomain: string;
+}
+
+/**
+ * Cache-aside for details: an in-process L1 of response bytes in front of the shared store
+ * (Redis), or the L1 alone without Redis. Failures are logged and bypassed, never surfaced.
+ */
 export interface Cache {
-  getJson<T>(key: string): Promise<T | undefined>;
-  setJson(key: string, value: unknown): Promise<void>;
+  /** The view under `key`: L1 bytes as stored, else the store's JSON (kept in L1 then). */
+  getView(key: string): Promise<CachedView | undefined>;
+  /**
+   * Serialises a view read from the database after `mark()` once, keeps it in L1 and writes
+   * the store without waiting (the response does not wait for Redis).
+   */
+  putView(key: string, value: ViewMeta, mark: number): CachedView;
+  /** Take it before the database read whose result goes to putView. */
+  mark(): number;
+  /** Drops the keys here, in the store and, through the bus, in every other instance. */
   invalidate(...keys: string[]): Promise<void>;
 }
+
+/** Options of createCache. */
+export interface CacheOptions {
+  /** The shared tier; absent without Redis (then the L1 is the cache). */
+  store?: KeyValueStore;
+  ttlSeconds: number;
+  l1: L1Cache;
+  /** Cross-instance invalidation; with a store it must be live for the L1 to be used. */
+  bus?: InvalidationBus;
+  observe?: CacheObserver;
+}
+
+const encoder = new TextEncoder();
 
 function familyOf(key: string): string {
   return key.split(":")[0];
 }
 
-/** Creates the cache with the configured TTL. */
-export function createCache(
-  store: KeyValueStore,
-  ttlSeconds: number,
-  observe: CacheObserver = () => {},
-): Cache {
+function toView(json: string, meta: ViewMeta): CachedView {
+  return { body: encoder.encode(json), version: meta.version, businessDomain: meta.businessDomain };
+}
+
+/** Creates the tiered cache. */
+export function createCache(options: CacheOptions): Cache {
+  const { store, l1, bus, ttlSeconds } = options;
+  const observe = options.observe ?? (() => {});
+  // With a shared store, L1 entries are only as fresh as the invalidation messages that reach
+  // this instance; while the subscription is down the L1 is neither read nor filled.
+  const l1Usable = () => !store || !bus || bus.live;
+
+  const writeStore = (key: string, json: string) => {
+    store?.set(key, json, ttlSeconds).catch((error) =>
+      logger.warn("cache write failed", { key, error: (error as Error).message })
+    );
+  };
+
   return {
-    async getJson<T>(key: string) {
+    async getView(key) {
+      if (l1Usable()) {
+        const view = l1.get(key);
+        if (view) {
+          observe(familyOf(key), "hit");
+          return view;
+        }
+      }
+      if (!store) {
+        observe(familyOf(key), "miss");
+        return undefined;
+      }
+      const mark = l1.mark();
       try {
-        const raw = await store.get(key);
-        observe(familyOf(key), raw === null ? "miss" : "hit");
-        return raw === null ? undefined : JSON.parse(raw) as T;
+        const json = await store.get(key);
+        observe(familyOf(key), json === null ? "miss" : "hit");
+        if (json === null) return undefined;
+        const view = toView(json, JSON.parse(json) as ViewMeta);
+        if (l1Usable()) l1.set(key, view, mark);
+        return view;
       } catch (error) {
         observe(familyOf(key), "error");
         logger.warn("cache read failed; reading from the database", {
@@ -42,20 +103,29 @@ export function createCache(
         return undefined;
       }
     },
-    async setJson(key, value) {
-      try {
-        await store.set(key, JSON.stringify(value), ttlSeconds);
-      } catch (error) {
-        logger.warn("cache write failed", { key, error: (error as Error).message });
-      }
+    putView(key, value, mark) {
+      const json = JSON.stringify(value);
+      const view = toView(json, value);
+      // A write that invalidated the key after the read began makes what was read stale.
+      if (l1.isStale(key, mark)) return view;
+      if (l1Usable()) l1.set(key, view, mark);
+      writeStore(key, json);
+      return view;
     },
+    mark: () => l1.mark(),
     async invalidate(...keys) {
       if (keys.length === 0) return;
-      try {
-        await store.del(...keys);
-      } catch (error) {
-        // A stale entry outlives a failed delete by at most the TTL.
-        logger.warn("cache invalidation failed", { keys, error: (error as Error).message });
+      l1.invalidate(keys);
+      if (!store) return;
+      const results = await Promise.allSettled([store.del(...keys), bus?.publish(keys)]);
+      const failed = results.find((result) => result.status === "rejected");
+      if (failed) {
+        // A stale entry outlives a failed delete by at most the TTL (the L1's safety TTL for
+        // other instances when only the message was lost).
+        logger.warn("cache invalidation failed", {
+          keys: keys.length > 20 ? `${keys.length} keys` : keys,
+          error: ((failed as PromiseRejectedResult).reason as Error)?.message,
+        });
       }
     },
   };

@@ -10,7 +10,7 @@ import type { AppEnv } from "../env.ts";
 import { parseSort } from "../pagination.ts";
 import { validationError } from "../problem.ts";
 import { createRouter } from "../router.ts";
-import { etag, parseIfMatch } from "../versioning.ts";
+import { etag, jsonBytes, parseIfMatch } from "../versioning.ts";
 import {
   createCustomerRoute,
   CUSTOMER_SORT_FIELDS,
@@ -46,9 +46,8 @@ export function customerRouter(deps: Dependencies) {
       return c.json(page, 200);
     })
     .openapi(getCustomerRoute, async (c) => {
-      const detail = await getCustomer(deps, { user: c.get("user"), id: c.req.valid("param").id });
-      c.header("ETag", etag(detail.version));
-      return c.json(detail, 200);
+      const view = await getCustomer(deps, { user: c.get("user"), id: c.req.valid("param").id });
+      return jsonBytes(c, view);
     })
     .openapi(updateCustomerRoute, async (c) => {
       const detail = await updateCustomer(deps, {

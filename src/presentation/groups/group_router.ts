@@ -5,7 +5,7 @@ import { replaceGroupMembers } from "../../application/group/replace_group_membe
 import type { Dependencies } from "../../dependencies.ts";
 import { parseSort } from "../pagination.ts";
 import { createRouter } from "../router.ts";
-import { etag, parseIfMatch } from "../versioning.ts";
+import { etag, jsonBytes, parseIfMatch } from "../versioning.ts";
 import {
   createGroupRoute,
   getGroupRoute,
@@ -37,11 +37,11 @@ export function groupRouter(deps: Pick<Dependencies, "db" | "cache">) {
       return c.json(page, 200);
     })
     .openapi(getGroupRoute, async (c) => {
-      const detail = await getCustomerGroup(deps, {
+      const view = await getCustomerGroup(deps, {
         user: c.get("user"),
         id: c.req.valid("param").id,
       });
-      return c.json(detail, 200, { ETag: etag(detail.version) });
+      return jsonBytes(c, view);
     })
     .openapi(replaceMembersRoute, async (c) => {
       const group = await replaceGroupMembers(deps, {
