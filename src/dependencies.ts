@@ -33,6 +33,8 @@ export interface Dependencies {
   db: Database;
   store: KeyValueStore;
   cache: Cache;
+  /** Cross-instance cache invalidation when REDIS_URL is set. */
+  cacheBus?: InvalidationBus;
   /** The Redis client when REDIS_URL is set (shared by cache and rate limiter). */
   redis?: Redis;
   /** The read-only external source when EXTERNAL_MYSQL_URL is set. */
@@ -99,6 +101,7 @@ export async function createDependencies(
       bus,
       observe: metrics.observeCache,
     }),
+    cacheBus: bus,
     redis,
     mysql,
     verifyToken: cacheVerifiedTokens(createTokenVerifier(keys, config)),

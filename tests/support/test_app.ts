@@ -30,12 +30,14 @@ export interface TestAppOptions {
   env?: Record<string, string | undefined>;
   /** false: in-process cache instead of the real Redis. */
   redis?: boolean;
+  /** A second instance of this app: same database and Redis prefix, closed without a drop. */
+  instanceOf?: TestApp;
 }
 
 /** Starts the app on a fresh migrated database of the real Postgres and the real Redis. */
 export async function startTestApp(label: string, options: TestAppOptions = {}): Promise<TestApp> {
-  const db = await createTestDatabase(label);
-  const redisPrefix = `test:${db.name}:`;
+  const db = options.instanceOf?.db ?? await createTestDatabase(label);
+  const redisPrefix = options.instanceOf?.redisPrefix ?? `test:${db.name}:`;
   const config = loadConfig({
     APP_ENV: "test",
     LOG_LEVEL: "error",
@@ -71,7 +73,7 @@ export async function startTestApp(label: string, options: TestAppOptions = {}):
     },
     async close() {
       await deps.close();
-      await db.drop();
+      if (!options.instanceOf) await db.drop();
     },
   };
 }
