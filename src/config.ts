@@ -41,6 +41,7 @@ const environmentSchema = z.object({
   L1_CACHE_TTL_MS: int(0, 3_600_000).default(5_000),
   ROLE_MAPPING_CACHE_SECONDS: int(0, 3600).default(30),
   RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(600),
+  RATE_LIMIT_LEASE_SIZE: int(1, 1_000).optional(),
   METRICS_TOKEN: optionalString,
   SLOW_REQUEST_MS: int(1, 600_000).default(500),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),

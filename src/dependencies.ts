@@ -115,6 +115,7 @@ export async function createDependencies(
       points: config.RATE_LIMIT_PER_MINUTE,
       durationSeconds: 60,
       redis,
+      leaseSize: config.RATE_LIMIT_LEASE_SIZE,
     }),
     async close() {
       await bus?.close();

@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { RateLimitDecision, RateLimiter } from "../../application/ports/rate_limiter.ts";
 import { logger } from "../../shared/logger.ts";
+import { createLeasedLimiter } from "./leased_rate_limiter.ts";
 
 /** Options of createRateLimiter. */
 export interface RateLimiterOptions {
@@ -10,10 +11,8 @@ export interface RateLimiterOptions {
   /** With a client, the budget lives in Redis and is shared by every instance. */
   redis?: Redis;
   keyPrefix?: string;
-}
-
-interface CallOptions {
-  fellBack: boolean;
+  /** Points an instance takes from Redis at a time (default: points / 50, 1 to 20). */
+  leaseSize?: number;
 }
 
 function decision(res: RateLimiterRes, limit: number, allowed: boolean): RateLimitDecision {
@@ -25,9 +24,15 @@ function decision(res: RateLimiterRes, limit: number, allowed: boolean): RateLim
   };
 }
 
+/** The default lease: small against the budget, so stranded points stay a few percent of it. */
+export function defaultLeaseSize(points: number): number {
+  return Math.max(1, Math.min(20, Math.floor(points / 50)));
+}
+
 /**
- * Creates the limiter: Redis-backed with an in-process insurance limiter when a client is given
- * (a Redis outage degrades to per-instance budgets instead of failing requests), else in process.
+ * Creates the limiter: with Redis, a shared budget spent in leases (no Redis round trip on most
+ * requests) and an in-process limiter while Redis fails (a Redis outage degrades to per-instance
+ * budgets instead of failing requests); without Redis, in process.
  */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const base = {
@@ -35,50 +40,50 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     duration: options.durationSeconds ?? 60,
     keyPrefix: options.keyPrefix ?? "rate-limit",
   };
-  let degraded = false;
-
-  // The library hands the caller's options object to the insurance limiter: marking it tells each
-  // call whether Redis answered, so an outage is logged once per transition, not per request.
-  class InsuranceLimiter extends RateLimiterMemory {
-    override consume(key: string | number, points?: number, opts?: CallOptions) {
-      if (opts) opts.fellBack = true;
-      return super.consume(key, points, opts);
+  const memory = new RateLimiterMemory(base);
+  const consumeInProcess = async (key: string) => {
+    try {
+      return decision(await memory.consume(key), base.points, true);
+    } catch (error) {
+      if (error instanceof RateLimiterRes) return decision(error, base.points, false);
+      throw error;
     }
-  }
+  };
+  if (!options.redis) return { backend: "memory", consume: consumeInProcess };
 
-  const limiter = options.redis
-    ? new RateLimiterRedis({
-      ...base,
-      storeClient: options.redis,
-      // Without this, a command during a reconnect waits for Redis before the insurance kicks in.
-      rejectIfRedisNotReady: true,
-      insuranceLimiter: new InsuranceLimiter(base),
-    })
-    : new RateLimiterMemory(base);
-
-  const noteBackend = (fellBack: boolean) => {
-    if (!options.redis || fellBack === degraded) return;
+  const leased = createLeasedLimiter({
+    redis: options.redis,
+    points: base.points,
+    durationMs: base.duration * 1000,
+    keyPrefix: base.keyPrefix,
+    leaseSize: options.leaseSize ?? defaultLeaseSize(base.points),
+  });
+  let degraded = false;
+  const noteBackend = (fellBack: boolean, error?: unknown) => {
+    if (fellBack === degraded) return;
     degraded = fellBack;
-    if (fellBack) logger.warn("rate limiter: redis unavailable, counting in process");
-    else logger.info("rate limiter: redis available again");
+    if (fellBack) {
+      logger.warn("rate limiter: redis unavailable, counting in process", {
+        error: (error as Error)?.message,
+      });
+    } else logger.info("rate limiter: redis available again");
   };
 
   return {
-    backend: options.redis ? "redis" : "memory",
+    backend: "redis",
     async consume(key) {
-      const call: CallOptions = { fellBack: false };
       try {
-        const res = await limiter.consume(key, 1, call);
-        noteBackend(call.fellBack);
-        return decision(res, base.points, true);
+        const result = await leased.consume(key);
+        noteBackend(false);
+        return result;
       } catch (error) {
-        if (error instanceof RateLimiterRes) {
-          noteBackend(call.fellBack);
-          return decision(error, base.points, false);
+        noteBackend(true, error);
+        try {
+          return await consumeInProcess(key);
+        } catch {
+          // Never fail a request because the limiter broke: let it through.
+          return { allowed: true, limit: base.points, remaining: base.points, resetSeconds: 60 };
         }
-        // Never fail a request because the limiter broke: let it through and say so once.
-        noteBackend(true);
-        return { allowed: true, limit: base.points, remaining: base.points, resetSeconds: 60 };
       }
     },
   };
