@@ -40,22 +40,30 @@ export function targetLines(targets: TargetResult[]): string {
     .join("\n");
 }
 
-/** Targets (1)/(2): >= 0.7x the floor's throughput and p99 <= 2x the floor's. */
-export function floorTargets(result: ScenarioResult): TargetResult[] {
+/** Floor targets: throughput >= `throughput`x the floor's and p99 <= `p99`x the floor's. */
+export function floorTargets(
+  result: ScenarioResult,
+  limits: { throughput: number; p99: number; issue: number } = {
+    throughput: 0.7,
+    p99: 2,
+    issue: 9,
+  },
+): TargetResult[] {
   if (!result.floor) return [];
   const ratio = result.rps / result.floor.rps;
   const p99Ratio = result.p99 / result.floor.p99;
   const clean = result.errors + result.non2xx === 0;
+  const tag = `[#${limits.issue}]`;
   return [
     {
-      name: `${result.name}: throughput >= 0.7x floor`,
-      pass: clean && ratio >= 0.7,
+      name: `${result.name}: throughput >= ${limits.throughput}x floor ${tag}`,
+      pass: clean && ratio >= limits.throughput,
       measured: `${ratio.toFixed(2)}x (${result.rps} vs ${result.floor.rps} req/s)` +
         (clean ? "" : `, ${result.errors + result.non2xx} failed requests`),
     },
     {
-      name: `${result.name}: p99 <= 2x floor`,
-      pass: clean && p99Ratio <= 2,
+      name: `${result.name}: p99 <= ${limits.p99}x floor ${tag}`,
+      pass: clean && p99Ratio <= limits.p99,
       measured: `${p99Ratio.toFixed(2)}x (${result.p99} vs ${result.floor.p99} ms)`,
     },
   ];

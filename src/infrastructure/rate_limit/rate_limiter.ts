@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import type { RateLimitDecision, RateLimiter } from "../../application/ports/rate_limiter.ts";
 import { logger } from "../../shared/logger.ts";
 import { createLeasedLimiter } from "./leased_rate_limiter.ts";
