@@ -88,7 +88,10 @@ export function createApp(deps: Dependencies, options: AppOptions = {}) {
     },
   });
   app.route("/", docsRouter());
-  app.onError(handleError);
+  app.onError((error, c) => {
+    deps.metrics.observeDatabaseError(error);
+    return handleError(error, c);
+  });
   app.notFound(handleNotFound);
   return app;
 }

@@ -27,6 +27,8 @@ import {
 import { createReadOnlyMysqlPool, type MysqlPool } from "./infrastructure/mysql/pool.ts";
 import { type Database, openDatabase } from "./infrastructure/postgres/database.ts";
 import { createMetrics, type Metrics } from "./infrastructure/metrics/metrics.ts";
+import { registerOperationalMetrics } from "./infrastructure/metrics/operational_metrics.ts";
+import { checkDependencies } from "./infrastructure/health_checks.ts";
 
 /** Everything the app and the use cases run on; built once per process (or per test). */
 export interface Dependencies {
@@ -72,14 +74,25 @@ export async function createDependencies(
       logger.warn("redis not ready at start; continuing without cache", { error: error.message })
     );
   }
-  const store = redis ? createRedisStore(redis) : createMemoryStore();
+  const metrics = createMetrics();
+  const store = redis
+    ? createRedisStore(redis, { observe: metrics.observeRedisCommand })
+    : createMemoryStore();
   const mysql = config.EXTERNAL_MYSQL_URL
-    ? createReadOnlyMysqlPool(config.EXTERNAL_MYSQL_URL)
+    ? createReadOnlyMysqlPool(config.EXTERNAL_MYSQL_URL, { observe: metrics.observeMysqlQuery })
     : undefined;
   const keys = await loadJwtKeys(config, options.fallbackSecret);
-  const metrics = createMetrics();
   metrics.setDatabasePoolMax("write", config.databasePoolMax);
   if (config.DATABASE_READ_URL) metrics.setDatabasePoolMax("read", config.databasePoolMax);
+  registerOperationalMetrics(metrics, {
+    db,
+    redis,
+    mysql,
+    readiness: () => checkDependencies({ config, db, store, mysql }),
+    syncWindowSeconds: config.SYNC_HEALTH_WINDOW_SECONDS,
+    cacheSeconds: config.METRICS_CACHE_SECONDS,
+    timeoutMs: config.READYZ_TIMEOUT_MS,
+  });
   return {
     config,
     db,
