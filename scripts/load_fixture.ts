@@ -9,6 +9,7 @@
  * The URL defaults to EXTERNAL_MYSQL_URL.
  */
 import mysql from "mysql2/promise";
+import { usccCheckCharacter } from "../src/domain/customer/unified_social_credit_code.ts";
 import { parseFlags } from "./cli.ts";
 
 const FIXTURE = new URL("./fixtures/rb_customer.sql", import.meta.url);
@@ -20,7 +21,13 @@ async function connect(url: string) {
   return await mysql.createConnection({ uri: url, multipleStatements: true, timezone: "Z" });
 }
 
-/** Drops and recreates `rb_customer` with the fixture's sample rows. */
+/** A valid unified social credit code of a synthetic company, unique per company number. */
+function syntheticCreditCode(company: number): string {
+  const first17 = `91310000${String(company).padStart(9, "0")}`;
+  return first17 + usccCheckCharacter(first17);
+}
+
+/** Drops and recreates `rb_customer` and `rb_company` with the fixture's sample rows. */
 export async function loadFixture(url: string): Promise<number> {
   const connection = await connect(url);
   try {
@@ -43,7 +50,10 @@ export interface GenerateOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Appends `count` valid synthetic rows spread over the four business domains. */
+/**
+ * Appends `count` valid synthetic rows spread over the four business domains, and an `rb_company`
+ * row for each company they reference (kept when it exists already).
+ */
 export async function generateRows(
   url: string,
   count: number,
@@ -55,9 +65,17 @@ export async function generateRows(
   try {
     for (let start = 0; start < count; start += batch) {
       const values: unknown[][] = [];
+      const companies = new Map<number, unknown[]>();
       for (let n = start; n < Math.min(start + batch, count); n++) {
         const id = String(n + 1).padStart(8, "0");
         const company = options.companies ? n % options.companies : n;
+        companies.set(company, [
+          `GENC-${company}`,
+          `Synthetic company ${company}`,
+          syntheticCreditCode(company),
+          `Synthetic road ${company}`,
+          new Date(GENERATED_EPOCH),
+        ]);
         values.push([
           `${prefix}${id}`,
           `Synthetic customer ${id}`,
@@ -73,6 +91,11 @@ export async function generateRows(
         `insert into rb_customer (remote_id, customer_name, company_name, company_ref_id,
           business_domain, contact_name, contact_phone, updated_at) values ?`,
         [values],
+      );
+      await connection.query(
+        `insert ignore into rb_company (company_ref_id, company_name, unified_social_credit_code,
+          address, updated_at) values ?`,
+        [[...companies.values()]],
       );
       options.onProgress?.(start + values.length, count);
     }

@@ -82,7 +82,10 @@ export function createApp(deps: Dependencies, options: AppOptions = {}) {
   const document = openApiDocument(app);
   app.get("/openapi.json", (c) => c.json(document()));
   app.route("/", docsRouter());
-  app.onError(handleError);
+  app.onError((error, c) => {
+    deps.metrics.observeDatabaseError(error);
+    return handleError(error, c);
+  });
   app.notFound(handleNotFound);
   return app;
 }

@@ -43,6 +43,8 @@ const environmentSchema = z.object({
   RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(600),
   RATE_LIMIT_LEASE_SIZE: int(1, 1_000).optional(),
   METRICS_TOKEN: optionalString,
+  METRICS_CACHE_SECONDS: int(0, 3600).default(10),
+  SYNC_HEALTH_WINDOW_SECONDS: int(60, 7 * 24 * 3600).default(900),
   SLOW_REQUEST_MS: int(1, 600_000).default(500),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
   DINGTALK_APP_KEY: optionalString,

@@ -26,6 +26,8 @@ import {
 import { createReadOnlyMysqlPool, type MysqlPool } from "./infrastructure/mysql/pool.ts";
 import { type Database, openDatabase } from "./infrastructure/postgres/database.ts";
 import { createMetrics, type Metrics } from "./infrastructure/metrics/metrics.ts";
+import { registerOperationalMetrics } from "./infrastructure/metrics/operational_metrics.ts";
+import { checkDependencies } from "./infrastructure/health_checks.ts";
 
 /** Everything the app and the use cases run on; built once per process (or per test). */
 export interface Dependencies {
@@ -75,7 +77,10 @@ export async function createDependencies(
       logger.warn("redis not ready at start; continuing without cache", { error: error.message })
     );
   }
-  const store = redis ? createRedisStore(redis) : createMemoryStore();
+  const metrics = createMetrics();
+  const store = redis
+    ? createRedisStore(redis, { observe: metrics.observeRedisCommand })
+    : createMemoryStore();
   const l1 = new L1Cache({ maxBytes: config.L1_CACHE_MAX_BYTES, ttlMs: config.L1_CACHE_TTL_MS });
   const bus: InvalidationBus | undefined = redis
     ? await createRedisInvalidationBus(redis, {
@@ -84,12 +89,20 @@ export async function createDependencies(
     }, { keyPrefix: config.REDIS_KEY_PREFIX })
     : undefined;
   const mysql = config.EXTERNAL_MYSQL_URL
-    ? createReadOnlyMysqlPool(config.EXTERNAL_MYSQL_URL)
+    ? createReadOnlyMysqlPool(config.EXTERNAL_MYSQL_URL, { observe: metrics.observeMysqlQuery })
     : undefined;
   const keys = await loadJwtKeys(config, options.fallbackSecret);
-  const metrics = createMetrics();
   metrics.setDatabasePoolMax("write", config.databasePoolMax);
   if (config.DATABASE_READ_URL) metrics.setDatabasePoolMax("read", config.databasePoolMax);
+  registerOperationalMetrics(metrics, {
+    db,
+    redis,
+    mysql,
+    readiness: () => checkDependencies({ config, db, store, mysql }),
+    syncWindowSeconds: config.SYNC_HEALTH_WINDOW_SECONDS,
+    cacheSeconds: config.METRICS_CACHE_SECONDS,
+    timeoutMs: config.READYZ_TIMEOUT_MS,
+  });
   return {
     config,
     db,

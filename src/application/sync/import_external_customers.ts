@@ -10,6 +10,10 @@ import {
   type ExternalCustomerRow,
 } from "../../infrastructure/mysql/external_customer_gateway.ts";
 import {
+  createRBCompanyGateway,
+  type ExternalCompanyRow,
+} from "../../infrastructure/mysql/rb_company_gateway.ts";
+import {
   findSucceededCustomerIds,
   insertSyncRecord,
   insertSyncRecords,
@@ -98,6 +102,7 @@ export async function importExternalCustomers(
     );
   }
   const gateway = createExternalCustomerGateway(deps.mysql);
+  const companyGateway = createRBCompanyGateway(deps.mysql);
   const filter: ExternalCustomerFilter = {
     remoteIds: command.remoteIds,
     updatedSince: command.updatedSince,
@@ -157,8 +162,13 @@ export async function importExternalCustomers(
   };
 
   /** Creates one batch of rows in shared transactions (ADR 0070) and answers their items. */
-  const importBatch = async (rows: ExternalCustomerRow[]): Promise<ImportItem[]> => {
-    const inputs = rows.map((row) => CustomerImportService.normalise(row));
+  const importBatch = async (
+    rows: ExternalCustomerRow[],
+    companies: Map<string, ExternalCompanyRow>,
+  ): Promise<ImportItem[]> => {
+    const inputs = rows.map((row) =>
+      CustomerImportService.normalise(row, companies.get(row.companyRefId?.trim() ?? ""))
+    );
     const outcomes = await createCustomerBatch(deps, { user, inputs, replaysChecked: true });
     return outcomes.map((outcome, index) => {
       const remoteId = rows[index].remoteId;
@@ -231,11 +241,16 @@ export async function importExternalCustomers(
       await insertSyncRecords(deps.db.sql, refused);
       deps.metrics?.recordSyncOutcome(command.source, "FAILED", refused.length);
     }
+    // One read of rb_company per page, for the rows that will be created.
+    const refIds = pending.map((index) => rows[index].companyRefId?.trim()).filter(Boolean);
+    const companies = refIds.length > 0
+      ? await companyGateway.findByRefIds(refIds as string[])
+      : new Map<string, ExternalCompanyRow>();
     const pageDone: Promise<void>[] = [];
     for (let start = 0; start < pending.length; start += batchSize) {
       const batch = pending.slice(start, start + batchSize);
       const slot = await startBatch(async () => {
-        const batchItems = await importBatch(batch.map((index) => rows[index]));
+        const batchItems = await importBatch(batch.map((index) => rows[index]), companies);
         batch.forEach((index, n) => items[index] = batchItems[n]);
       });
       pageDone.push(slot.done);

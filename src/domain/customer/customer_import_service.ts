@@ -13,6 +13,16 @@ export interface ExternalCustomerRow {
   updatedAt: string;
 }
 
+/** One `rb_company` row of the external source (RBCompanyGateway), not normalised yet. */
+export interface ExternalCompanyRow {
+  companyRefId: string;
+  companyName: string | null;
+  unifiedSocialCreditCode: string | null;
+  address: string | null;
+  contactName: string | null;
+  contactPhone: string | null;
+}
+
 function text(value: string | null | undefined): string | undefined {
   if (value === null || value === undefined) return undefined;
   const trimmed = value.trim();
@@ -26,8 +36,11 @@ function text(value: string | null | undefined): string | undefined {
  * becomes a FAILED sync record with the code HTTP would answer.
  */
 export const CustomerImportService = {
-  /** The create command of one external row. */
-  normalise(row: ExternalCustomerRow): CreateCustomerInput {
+  /**
+   * The create command of one external row. The row's `rb_company` row, when there is one, is the
+   * source of the company's fields (its name first, then the customer row's `company_name`).
+   */
+  normalise(row: ExternalCustomerRow, companyRow?: ExternalCompanyRow): CreateCustomerInput {
     const remoteId = row.remoteId.trim();
     const customer: CreateCustomerInput["customer"] = {
       customerName: text(row.customerName) ?? "",
@@ -41,9 +54,20 @@ export const CustomerImportService = {
     if (contactPhone) customer.contactPhone = contactPhone;
     const company: CreateCustomerInput["company"] = { source: "RB" };
     const sourceRefId = text(row.companyRefId);
-    const companyName = text(row.companyName);
+    const companyName = text(companyRow?.companyName) ?? text(row.companyName);
     if (sourceRefId) company.sourceRefId = sourceRefId;
     if (companyName) company.companyName = companyName;
+    if (companyRow) {
+      const fields = {
+        unifiedSocialCreditCode: text(companyRow.unifiedSocialCreditCode),
+        address: text(companyRow.address),
+        contactName: text(companyRow.contactName),
+        contactPhone: text(companyRow.contactPhone),
+      };
+      for (const [field, value] of Object.entries(fields)) {
+        if (value) company[field as keyof typeof fields] = value;
+      }
+    }
     return { customer, company, remoteId };
   },
 };

@@ -15,7 +15,12 @@ interface Snapshot {
   rules: RoleDomainRule[];
   enabledDomains: string[];
   loadedAt: number;
+  /** Users whose mapping was logged at info while this snapshot is current. */
+  loggedUsers: Set<string>;
 }
+
+/** Bounds the memory of loggedUsers in a long cache period with very many users. */
+const MAX_LOGGED_USERS = 10_000;
 
 /**
  * Creates the gateway: the built-in dictionary joined with the `role_domain_mapping` rows, which
@@ -34,7 +39,12 @@ export function createRoleMappingGateway(
       listRoleDomainRules(sql),
       listEnabledDomainCodes(sql),
     ]);
-    return { rules: [...BUILTIN_RULES, ...rows], enabledDomains, loadedAt: now() };
+    return {
+      rules: [...BUILTIN_RULES, ...rows],
+      enabledDomains,
+      loadedAt: now(),
+      loggedUsers: new Set(),
+    };
   };
 
   const current = async (): Promise<Snapshot> => {
@@ -47,13 +57,27 @@ export function createRoleMappingGateway(
 
   return {
     async currentUser(claims) {
-      const { rules, enabledDomains } = await current();
+      const { rules, enabledDomains, loggedUsers } = await current();
       const { domainCodes, matches } = resolveDomains(claims, rules, enabledDomains);
+      const chain = matches.map((rule) =>
+        `${rule.matchType}:${rule.matchValue}->${rule.domainCode}`
+      );
+      // Once per user per cache period at info (the seed asks for the chain in the log); the
+      // claims that fed it stay at debug. Never the union id.
+      if (!loggedUsers.has(claims.dingUserId)) {
+        if (loggedUsers.size >= MAX_LOGGED_USERS) loggedUsers.clear();
+        loggedUsers.add(claims.dingUserId);
+        logger.info("role mapping applied", {
+          user_id: claims.dingUserId,
+          matches: chain,
+          domainCodes,
+        });
+      }
       logger.debug("role mapping resolved", {
         roles: claims.roles,
         positions: claims.positions,
         departments: claims.departments,
-        matches: matches.map((rule) => `${rule.matchType}:${rule.matchValue}->${rule.domainCode}`),
+        matches: chain,
         domainCodes,
       });
       return { ...claims, domainCodes };

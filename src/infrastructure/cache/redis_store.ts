@@ -36,22 +36,51 @@ export function createRedisClient(url: string, options: RedisOptions = {}): Redi
   return client;
 }
 
+/** Observes one Redis command of the store (duration in seconds), e.g. for metrics. */
+export type RedisCommandObserver = (
+  command: "get" | "set" | "unlink" | "ping",
+  seconds: number,
+  ok: boolean,
+) => void;
+
+/** Runs one command and reports its duration and outcome; costs two clock reads. */
+async function timed<T>(
+  observe: RedisCommandObserver | undefined,
+  command: Parameters<RedisCommandObserver>[0],
+  run: () => Promise<T>,
+): Promise<T> {
+  if (!observe) return await run();
+  const started = performance.now();
+  try {
+    const result = await run();
+    observe(command, (performance.now() - started) / 1000, true);
+    return result;
+  } catch (error) {
+    observe(command, (performance.now() - started) / 1000, false);
+    throw error;
+  }
+}
+
 /** A KeyValueStore over a Redis client. */
-export function createRedisStore(client: Redis): KeyValueStore {
+export function createRedisStore(
+  client: Redis,
+  options: { observe?: RedisCommandObserver } = {},
+): KeyValueStore {
+  const observe = options.observe;
   return {
     kind: "redis",
-    get: (key) => client.get(key),
+    get: (key) => timed(observe, "get", () => client.get(key)),
     async set(key, value, ttlSeconds) {
-      await client.set(key, value, "EX", ttlSeconds);
+      await timed(observe, "set", () => client.set(key, value, "EX", ttlSeconds));
     },
     async del(...keys) {
       // UNLINK: readers see the keys gone at once, Redis frees them off its main thread; a
       // group's replacement invalidates up to 20 000 keys in one command (ADR 0064).
-      if (keys.length > 0) await client.unlink(...keys);
+      if (keys.length > 0) await timed(observe, "unlink", () => client.unlink(...keys));
     },
     async ping() {
       const started = performance.now();
-      await client.ping();
+      await timed(observe, "ping", () => client.ping());
       return Math.round((performance.now() - started) * 10) / 10;
     },
     async close() {

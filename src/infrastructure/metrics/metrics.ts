@@ -15,12 +15,44 @@ export interface Metrics {
   recordSyncOutcome(source: string, status: string, count?: number): void;
   /** Publishes the configured size of a Postgres pool (`write`, `read`). */
   setDatabasePoolMax(pool: string, max: number): void;
+  /** Counts a Postgres error that reached a request's error handler, by SQLSTATE class. */
+  observeDatabaseError(error: unknown): void;
+  /** Times one named statement of a Postgres pool (only statements off the request hot path). */
+  observeStatement(pool: string, statement: string, seconds: number): void;
+  /** Times one Redis command of the cache; a failed command also counts as an error. */
+  observeRedisCommand(command: RedisCommand, seconds: number, ok: boolean): void;
+  /** Counts one Redis connection error (the client's `error` event). */
+  observeRedisConnectionError(): void;
+  /** Times one query of the external MySQL source; a failed query also counts as an error. */
+  observeMysqlQuery(seconds: number, ok: boolean): void;
   /** The exposition text of every metric. */
   render(): Promise<string>;
 }
 
+/** The Redis commands the cache issues (a fixed label set). */
+export type RedisCommand = "get" | "set" | "unlink" | "ping";
+const REDIS_COMMANDS: RedisCommand[] = ["get", "set", "unlink", "ping"];
+
 /** Latency buckets in seconds: 5 ms to 10 s, dense around the SLO range of a CRUD API. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Store round trips are sub-millisecond when healthy: start at 0.25 ms. */
+const STORE_BUCKETS = [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+/** Prefix of the metrics added with the pool, store and sync-health figures (ADR 0130). */
+export const METRIC_PREFIX = "customer_service_";
+
+/**
+ * The SQLSTATE class (first two characters) of a Postgres error, `connection` for a client-side
+ * connection failure, undefined for anything else. Classes are a fixed set of about 40, so the
+ * label stays bounded even on unexpected input.
+ */
+export function sqlStateClass(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== "string") return undefined;
+  if (/^[0-9A-Z]{5}$/.test(code)) return code.slice(0, 2);
+  return /^(CONNECT|CONNECTION)_|^E(CONNREFUSED|CONNRESET|PIPE|HOSTUNREACH|TIMEDOUT)$/.test(code)
+    ? "connection"
+    : undefined;
+}
 
 /** Creates the metrics on a fresh registry, so app instances and tests never clash. */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -58,6 +90,51 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     labelNames: ["pool"] as const,
     registers,
   });
+  const dbErrors = new Counter({
+    name: `${METRIC_PREFIX}db_errors_total`,
+    help: "Postgres errors that reached a request's error handler, by SQLSTATE class",
+    labelNames: ["class"] as const,
+    registers,
+  });
+  const statements = new Histogram({
+    name: `${METRIC_PREFIX}db_query_duration_seconds`,
+    help: "Duration of named Postgres statements (off the request hot path) in seconds",
+    labelNames: ["pool", "statement"] as const,
+    buckets: STORE_BUCKETS,
+    registers,
+  });
+  const redisDuration = new Histogram({
+    name: `${METRIC_PREFIX}redis_command_duration_seconds`,
+    help: "Duration of the cache's Redis commands in seconds",
+    labelNames: ["command"] as const,
+    buckets: STORE_BUCKETS,
+    registers,
+  });
+  const redisErrors = new Counter({
+    name: `${METRIC_PREFIX}redis_errors_total`,
+    help: "Redis errors: failed commands (kind=command) and connection errors (kind=connection)",
+    labelNames: ["kind"] as const,
+    registers,
+  });
+  const mysqlDuration = new Histogram({
+    name: `${METRIC_PREFIX}mysql_query_duration_seconds`,
+    help: "Duration of queries of the external MySQL source in seconds",
+    buckets: STORE_BUCKETS,
+    registers,
+  });
+  const mysqlErrors = new Counter({
+    name: `${METRIC_PREFIX}mysql_errors_total`,
+    help: "Failed queries of the external MySQL source",
+    registers,
+  });
+  // Bound once: a cached detail read pays for one observe, not for hashing a label set.
+  const redisTimers = new Map(
+    REDIS_COMMANDS.map((command) => [command, redisDuration.labels(command)]),
+  );
+  const redisCommandErrors = redisErrors.labels("command");
+  redisErrors.labels("connection").inc(0);
+  redisCommandErrors.inc(0);
+  mysqlErrors.inc(0);
   return {
     registry,
     contentType: registry.contentType,
@@ -74,6 +151,24 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     },
     setDatabasePoolMax(pool, max) {
       poolMax.set({ pool }, max);
+    },
+    observeDatabaseError(error) {
+      const errorClass = sqlStateClass(error);
+      if (errorClass) dbErrors.inc({ class: errorClass });
+    },
+    observeStatement(pool, statement, seconds) {
+      statements.observe({ pool, statement }, seconds);
+    },
+    observeRedisCommand(command, seconds, ok) {
+      redisTimers.get(command)?.observe(seconds);
+      if (!ok) redisCommandErrors.inc();
+    },
+    observeRedisConnectionError() {
+      redisErrors.inc({ kind: "connection" });
+    },
+    observeMysqlQuery(seconds, ok) {
+      mysqlDuration.observe(seconds);
+      if (!ok) mysqlErrors.inc();
     },
     render: () => registry.metrics(),
   };

@@ -1,6 +1,7 @@
 import postgres from "postgres";
 import type { Config } from "../../config.ts";
 import { logger } from "../../shared/logger.ts";
+import { createConnectionCounter, isSingleTcpHost } from "./connection_counter.ts";
 
 /** The postgres.js client type used everywhere (also for a transaction `tx`). */
 export type Sql = postgres.Sql<Record<string, never>>;
@@ -9,12 +10,23 @@ export type TransactionSql = postgres.TransactionSql<Record<string, never>>;
 /** A postgres.js client or a transaction of one: repositories accept either. */
 export type Queryable = Sql | TransactionSql;
 
+/** What /metrics shows of one postgres.js pool. */
+export interface PoolGauge {
+  /** `write` (the writer pool) or `read` (the replica pool, when one is configured). */
+  name: "write" | "read";
+  max: number;
+  /** Connections open now; undefined where the pool cannot be observed (multi-host URL). */
+  open(): number | undefined;
+}
+
 /** The service's Postgres: a writer pool, a reader pool (a replica or the same) and close(). */
 export interface Database {
   sql: Sql;
   /** Lists and searches only; never a read that decides a write. */
   readSql: Sql;
   kind: "postgres" | "embedded";
+  /** One entry per distinct pool, for metrics. */
+  pools?: PoolGauge[];
   close(): Promise<void>;
 }
 
@@ -24,9 +36,22 @@ interface PoolOptions {
   statementTimeoutMs?: number;
 }
 
+/** Opens a pool and the gauge that observes it. */
+function openObservedPool(name: PoolGauge["name"], url: string, options: PoolOptions) {
+  const counter = isSingleTcpHost(url) ? createConnectionCounter() : undefined;
+  const sql = openPool(url, options, counter?.socket);
+  const gauge: PoolGauge = { name, max: options.max, open: () => counter?.open() };
+  return { sql, gauge };
+}
+
 /** Opens a postgres.js pool with the service's conventions (bigint as number, no notices). */
-export function openPool(url: string, options: PoolOptions): Sql {
+export function openPool(
+  url: string,
+  options: PoolOptions,
+  socket?: ReturnType<typeof createConnectionCounter>["socket"],
+): Sql {
   return postgres(url, {
+    ...(socket ? { socket: socket as never } : {}),
     max: options.max,
     connect_timeout: options.connectTimeoutSeconds,
     idle_timeout: 60,
@@ -55,12 +80,17 @@ export async function openDatabase(config: Config): Promise<Database> {
       connectTimeoutSeconds: config.DATABASE_CONNECT_TIMEOUT_SECONDS,
       statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
     };
-    const sql = openPool(config.DATABASE_URL, options);
-    const readSql = config.DATABASE_READ_URL ? openPool(config.DATABASE_READ_URL, options) : sql;
+    const writer = openObservedPool("write", config.DATABASE_URL, options);
+    const reader = config.DATABASE_READ_URL
+      ? openObservedPool("read", config.DATABASE_READ_URL, options)
+      : undefined;
+    const sql = writer.sql;
+    const readSql = reader?.sql ?? sql;
     return {
       sql,
       readSql,
       kind: "postgres",
+      pools: reader ? [writer.gauge, reader.gauge] : [writer.gauge],
       close: async () => {
         await sql.end({ timeout: 5 });
         if (readSql !== sql) await readSql.end({ timeout: 5 });
@@ -70,7 +100,7 @@ export async function openDatabase(config: Config): Promise<Database> {
   const { startEmbeddedPostgres } = await import("./embedded_postgres.ts");
   const embedded = await startEmbeddedPostgres(config.PGLITE_DIR);
   logger.info("embedded postgres started", { dataDir: config.PGLITE_DIR, port: embedded.port });
-  const sql = openPool(embedded.url, {
+  const { sql, gauge } = openObservedPool("write", embedded.url, {
     max: 1,
     connectTimeoutSeconds: config.DATABASE_CONNECT_TIMEOUT_SECONDS,
   });
@@ -78,6 +108,7 @@ export async function openDatabase(config: Config): Promise<Database> {
     sql,
     readSql: sql,
     kind: "embedded",
+    pools: [gauge],
     close: async () => {
       await sql.end({ timeout: 5 });
       await embedded.stop();
