@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createRoute } from "@hono/zod-openapi";
 import { createRouter } from "../../src/presentation/router.ts";
+import { configureLogging } from "../../src/shared/logger.ts";
 import { MYSQL_URL, startTestApp, type TestApp } from "../support/test_app.ts";
 import { USERS } from "../support/tokens.ts";
 
@@ -94,7 +95,11 @@ Deno.test("/metrics shows pools, stores, sync health and readiness", async (t) =
     });
 
     await t.step("Postgres errors reaching the error handler count by SQLSTATE class", async () => {
-      const response = await env.request("GET", "/test/serialization-failure");
+      // The 500's stack trace is expected here: keep it out of the test output.
+      configureLogging({ sink: () => {} });
+      const response = await env.request("GET", "/test/serialization-failure").finally(() =>
+        configureLogging({ sink: (line) => console.log(line) })
+      );
       await response.body?.cancel();
       assert.equal(response.status, 500);
       const text = await scrape(env);

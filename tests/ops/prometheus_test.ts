@@ -104,6 +104,38 @@ Deno.test("promtool accepts the rules, their unit tests and the scrape configura
   assert.deepEqual(names.filter((name) => !firing.has(name)), [], "rules without a firing test");
 });
 
+Deno.test("the dashboard is importable: unique panel ids, a query in every panel", async () => {
+  const dashboard = JSON.parse(await Deno.readTextFile(DASHBOARD)) as {
+    uid: string;
+    panels: { id: number; type: string; title: string; targets?: { expr?: string }[] }[];
+    templating: { list: { name: string }[] };
+  };
+  assert.equal(dashboard.uid, "customer-service");
+  const ids = dashboard.panels.map((panel) => panel.id);
+  assert.equal(new Set(ids).size, ids.length, "panel ids are unique");
+  for (const panel of dashboard.panels.filter((panel) => panel.type !== "row")) {
+    assert.ok((panel.targets ?? []).length > 0, `${panel.title} has a query`);
+    assert.ok(
+      panel.targets!.every((target) => target.expr),
+      `${panel.title}: every target has expr`,
+    );
+  }
+  assert.deepEqual(dashboard.templating.list.map((variable) => variable.name), [
+    "datasource",
+    "job",
+  ]);
+  const titles = dashboard.panels.filter((panel) => panel.type === "row").map((row) => row.title);
+  assert.deepEqual(titles, [
+    "Requests",
+    "Latency",
+    "Errors",
+    "Pools",
+    "Cache",
+    "External sync",
+    "Rate limits",
+  ]);
+});
+
 Deno.test(
   "a real Prometheus scrapes the service, evaluates every expression, and failing syncs alert",
   async () => {
