@@ -10,6 +10,7 @@ import {
   findCompaniesBySourceRefs,
   insertCompanies,
   listCustomerIdsOfCompanies,
+  lockCompanyOwnedBy,
   updateCompany,
 } from "../../infrastructure/postgres/company_repository.ts";
 import {
@@ -38,6 +39,7 @@ import {
   failedSyncRecord,
   failureOf,
   findReplay,
+  importedElsewhere,
   successSyncRecord,
   writeNewCustomer,
 } from "./customer_writes.ts";
@@ -139,11 +141,10 @@ async function writeSetBased(
     const known = companies.get(key);
     if (!known) {
       if (name === undefined) {
-        const lookup = JSON.stringify({ source, sourceRefId: row.body.company.sourceRefId });
         notFound.push({
           row,
           error: new ReferencedCompanyNotFound(
-            `no company ${lookup}; give a companyName to create it`,
+            "no company found by source and sourceRefId; give a companyName to create it",
           ),
         });
         continue;
@@ -186,6 +187,8 @@ async function writeSetBased(
   for (const key of [...companies.keys()].sort()) {
     const entry = companies.get(key)!;
     if (!entry.changed) continue;
+    // A company shared with a business line the user lacks keeps its name (contract §10.1).
+    if (!(await lockCompanyOwnedBy(tx, entry.company!.id, user.domainCodes))) continue;
     entry.company = await updateCompany(tx, entry.company!.id, { companyName: entry.name });
     changedIds.push(entry.company.id);
   }
@@ -332,12 +335,7 @@ async function findReplays(
       if (customerId === undefined || domain === undefined) continue;
       replays.set(
         row.index,
-        BusinessDomainGuard.canSee(user, domain) ? { customerId } : {
-          error: new AppError(
-            "FORBIDDEN",
-            `${source} record ${row.body.remoteId} was imported into a business domain not granted to you`,
-          ),
-        },
+        BusinessDomainGuard.canSee(user, domain) ? { customerId } : { error: importedElsewhere() },
       );
     }
   }

@@ -102,7 +102,11 @@ export async function writeNewCustomer(
   body: CreateCustomerBody,
 ): Promise<WrittenCustomer> {
   const source = customerSource(body);
-  const resolved = await resolveCompany(tx, body.company, companySource(body));
+  const resolved = await resolveCompany(tx, {
+    input: body.company,
+    source: companySource(body),
+    domains: user.domainCodes,
+  });
   const externalCode = body.customer.externalCode ?? null;
   const customerId = await insertCustomer(tx, {
     customerCode: await newCustomerCode(tx, source, externalCode),
@@ -150,13 +154,19 @@ export async function findReplay(
   if (customerId === undefined) return undefined;
   const customer = await findCustomerView(sql, customerId);
   if (!customer) return undefined;
-  if (!BusinessDomainGuard.canSee(user, customer.businessDomain)) {
-    throw new AppError(
-      "FORBIDDEN",
-      `${source} record ${remoteId} was imported into a business domain not granted to you`,
-    );
-  }
+  if (!BusinessDomainGuard.canSee(user, customer.businessDomain)) throw importedElsewhere();
   return customer;
+}
+
+/**
+ * The 403 of a (source, remoteId) an earlier import put into a domain the user lacks: it names
+ * neither the record nor that customer (contract §10.1).
+ */
+export function importedElsewhere(): AppError {
+  return new AppError(
+    "FORBIDDEN",
+    "this source record was imported into a business domain not granted to you",
+  );
 }
 
 /** The FAILED sync row's code: the contract code the failure answers over HTTP. */

@@ -46,19 +46,44 @@ export type CompanyKey =
   | { source: Source; sourceRefId: string }
   | { unifiedSocialCreditCode: string };
 
-/** The company with the given natural key. */
+/**
+ * The company with the given natural key; with `visibleIn`, only when it has a customer in one of
+ * those domains (contract §10.1: a company the user cannot see does not exist for them).
+ */
 export async function findCompanyByKey(
   tx: Queryable,
   key: CompanyKey,
+  options: { visibleIn?: string[] } = {},
 ): Promise<Company | undefined> {
   const where = "companyCode" in key
     ? tx`company_code = ${key.companyCode}`
     : "sourceRefId" in key
     ? tx`source = ${key.source} and source_ref_id = ${key.sourceRefId}`
     : tx`unified_social_credit_code = ${key.unifiedSocialCreditCode}`;
+  const visible = options.visibleIn
+    ? tx`and exists (select 1 from customer c where c.company_id = company.id
+        and c.business_domain = any(${options.visibleIn}::text[]))`
+    : tx``;
   const [row] = await tx<CompanyRow[]>`
-    select ${tx.unsafe(COLUMNS)} from company where ${where}`;
+    select ${tx.unsafe(COLUMNS)} from company where ${where} ${visible}`;
   return row ? toCompany(row) : undefined;
+}
+
+/**
+ * Locks the company row (FOR UPDATE conflicts with the key-share lock a new customer's foreign key
+ * takes, so no customer of another domain can join it until the caller commits) and answers true
+ * when every customer of the company is in the given domains.
+ */
+export async function lockCompanyOwnedBy(
+  tx: Queryable,
+  id: number,
+  domains: string[],
+): Promise<boolean> {
+  await tx`select id from company where id = ${id} for update`;
+  const [row] = await tx<{ foreign: boolean }[]>`
+    select exists (select 1 from customer where company_id = ${id}
+      and business_domain <> all(${domains}::text[])) as foreign`;
+  return !row.foreign;
 }
 
 /** The next number of `company_code_seq`. */
