@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { productionProblems } from "./config_production.ts";
 
 const optionalString = z.string().trim().min(1).optional();
 const url = (protocols: string[]) =>
@@ -40,6 +41,8 @@ const environmentSchema = z.object({
   ROLE_MAPPING_CACHE_SECONDS: int(0, 3600).default(30),
   RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(600),
   METRICS_TOKEN: optionalString,
+  /** Production refuses an unprotected /metrics unless this says so on purpose (§10.3). */
+  METRICS_PUBLIC: boolean.default(false),
   SLOW_REQUEST_MS: int(1, 600_000).default(500),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
   DINGTALK_APP_KEY: optionalString,
@@ -93,14 +96,10 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
   }
   const environment = parsed.data;
   if (environment.APP_ENV === "production") {
-    const missing = [];
-    if (!environment.DATABASE_URL) missing.push("DATABASE_URL");
-    if (!environment.JWT_SECRET && !environment.JWT_PUBLIC_KEY && !environment.JWT_JWKS_URL) {
-      missing.push("JWT_SECRET (or JWT_PUBLIC_KEY / JWT_JWKS_URL)");
-    }
-    if (missing.length > 0) {
+    const problems = productionProblems(environment);
+    if (problems.length > 0) {
       throw new ConfigError(
-        `invalid configuration: APP_ENV=production requires ${missing.join(" and ")}`,
+        `invalid configuration: APP_ENV=production: ${problems.join("; ")}`,
       );
     }
   }

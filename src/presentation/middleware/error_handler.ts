@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { AppError } from "../../shared/errors.ts";
 import { logger } from "../../shared/logger.ts";
+import type { AppEnv } from "../env.ts";
 import { problemResponse } from "../problem.ts";
 
 const UNAVAILABLE_CODES = new Set([
@@ -72,7 +73,8 @@ export function handleError(error: Error, c: Context): Response {
 }
 
 /** The notFound handler: 404 NOT_FOUND for unknown routes. */
-export function handleNotFound(c: Context): Response {
+export function handleNotFound(c: Context<AppEnv>): Response {
+  c.set("routeUnmatched", true);
   return problemResponse(
     c,
     new AppError("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`),
