@@ -36,7 +36,8 @@ const environmentSchema = z.object({
   JWT_PRIVATE_KEY: optionalString,
   JWT_ISSUER: z.string().trim().min(1).default("customer-service"),
   JWT_AUDIENCE: z.string().trim().min(1).default("customer-api"),
-  JWT_TTL_SECONDS: int(60, 7 * 24 * 3600).default(8 * 3600),
+  // Roles live in the token: a revoked DingTalk role works until it expires (docs/auth.md).
+  JWT_TTL_SECONDS: int(60, 7 * 24 * 3600).default(3600),
   CACHE_TTL_SECONDS: int(1, 7 * 24 * 3600).default(300),
   ROLE_MAPPING_CACHE_SECONDS: int(0, 3600).default(30),
   RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(600),

@@ -70,20 +70,25 @@ export async function findCompanyByKey(
 }
 
 /**
- * Locks the company row (FOR UPDATE conflicts with the key-share lock a new customer's foreign key
- * takes, so no customer of another domain can join it until the caller commits) and answers true
- * when every customer of the company is in the given domains.
+ * Answers true, with the company row locked, when every customer of the company is in the given
+ * domains. FOR UPDATE conflicts with the key-share lock a new customer's foreign key takes, so no
+ * customer of another domain can join it until the caller commits; the check runs once before the
+ * lock too, so a user who may not change the company never locks it (ADR 0093).
  */
 export async function lockCompanyOwnedBy(
   tx: Queryable,
   id: number,
   domains: string[],
 ): Promise<boolean> {
+  const ownedBy = async () => {
+    const [row] = await tx<{ foreign: boolean }[]>`
+      select exists (select 1 from customer where company_id = ${id}
+        and business_domain <> all(${domains}::text[])) as foreign`;
+    return !row.foreign;
+  };
+  if (!(await ownedBy())) return false;
   await tx`select id from company where id = ${id} for update`;
-  const [row] = await tx<{ foreign: boolean }[]>`
-    select exists (select 1 from customer where company_id = ${id}
-      and business_domain <> all(${domains}::text[])) as foreign`;
-  return !row.foreign;
+  return await ownedBy();
 }
 
 /** The next number of `company_code_seq`. */

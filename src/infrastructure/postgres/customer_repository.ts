@@ -189,8 +189,15 @@ export interface LockedCustomer {
   remark: string | null;
 }
 
-/** Locks a customer row (`for update`) and answers what a write decides on. */
-export async function lockCustomer(tx: Queryable, id: number): Promise<LockedCustomer | undefined> {
+/**
+ * Locks a customer row of one of the given domains (`for update`) and answers what a write decides
+ * on; a row of another domain is neither locked nor answered (ADR 0093).
+ */
+export async function lockCustomer(
+  tx: Queryable,
+  id: number,
+  domains: readonly string[],
+): Promise<LockedCustomer | undefined> {
   const [row] = await tx<
     {
       id: number;
@@ -204,7 +211,8 @@ export async function lockCustomer(tx: Queryable, id: number): Promise<LockedCus
     }[]
   >`
     select id, business_domain, status, version, customer_name, contact_name, contact_phone, remark
-    from customer where id = ${id} for update`;
+    from customer where id = ${id} and business_domain = any(${domains as string[]}::text[])
+    for update`;
   if (!row) return undefined;
   return {
     id: row.id,
