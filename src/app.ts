@@ -8,7 +8,7 @@ import { groupRouter } from "./presentation/groups/group_router.ts";
 import { healthRouter } from "./presentation/health/health_router.ts";
 import { metricsRouter } from "./presentation/metrics/metrics_router.ts";
 import { authenticate } from "./presentation/middleware/authenticate.ts";
-import { handleError, handleNotFound } from "./presentation/middleware/error_handler.ts";
+import { errorHandler, handleNotFound } from "./presentation/middleware/error_handler.ts";
 import { rateLimit } from "./presentation/middleware/rate_limit.ts";
 import { requestLogger, type RequestObserver } from "./presentation/middleware/request_logger.ts";
 import { requireAnyDomain } from "./presentation/middleware/require_any_domain.ts";
@@ -88,7 +88,7 @@ export function createApp(deps: Dependencies, options: AppOptions = {}) {
     },
   });
   app.route("/", docsRouter());
-  app.onError(handleError);
+  app.onError(errorHandler(deps.translateError));
   app.notFound(handleNotFound);
   return app;
 }

@@ -27,6 +27,8 @@ import {
 import { createReadOnlyMysqlPool, type MysqlPool } from "./infrastructure/mysql/pool.ts";
 import { type Database, openDatabase } from "./infrastructure/postgres/database.ts";
 import { createMetrics, type Metrics } from "./infrastructure/metrics/metrics.ts";
+import { translateDatabaseError } from "./infrastructure/postgres/errors.ts";
+import type { AppError } from "./shared/errors.ts";
 
 /** Everything the app and the use cases run on; built once per process (or per test). */
 export interface Dependencies {
@@ -46,6 +48,8 @@ export interface Dependencies {
   dingtalk?: DingTalkClient;
   /** Prometheus metrics of this instance (requests, cache, sync outcomes, pools). */
   metrics: Metrics;
+  /** Turns an error no layer translated into its AppError (outage 503, constraint 409), if any. */
+  translateError: (error: unknown) => AppError | undefined;
   close(): Promise<void>;
 }
 
@@ -94,6 +98,7 @@ export async function createDependencies(
       cacheSeconds: config.ROLE_MAPPING_CACHE_SECONDS,
     }),
     metrics,
+    translateError: translateDatabaseError,
     async close() {
       await Promise.allSettled([db.close(), store.close(), mysql?.end()]);
     },

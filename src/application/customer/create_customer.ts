@@ -5,13 +5,17 @@ import type { CustomerView } from "../../domain/customer/customer.ts";
 import { cacheKeys } from "../../infrastructure/cache/cache.ts";
 import { listCustomerIdsOfCompany } from "../../infrastructure/postgres/company_repository.ts";
 import { findCustomerView } from "../../infrastructure/postgres/customer_repository.ts";
-import { isUniqueViolation } from "../../infrastructure/postgres/unique_violation.ts";
-import { AppError, isAppError } from "../../shared/errors.ts";
 import { logger } from "../../shared/logger.ts";
 import { bindLogFields } from "../../shared/request_context.ts";
 import { parseCreateCustomerInput } from "./create_customer_schema.ts";
 import { recordRejectedCreate } from "./record_rejected_create.ts";
-import { customerSource, findReplay, importKeyOf, writeNewCustomer } from "./customer_writes.ts";
+import {
+  customerSource,
+  findReplay,
+  importKeyOf,
+  replayOfDuplicate,
+  writeNewCustomer,
+} from "./customer_writes.ts";
 
 export type { CreateCustomerInput } from "../../domain/customer/customer.ts";
 import type { CreateCustomerInput } from "../../domain/customer/customer.ts";
@@ -84,19 +88,15 @@ export async function createCustomer(
     });
     return { customer: result.customer, created: result.created };
   } catch (error) {
-    const key = importKeyOf(command.input);
-    if (key && (isUniqueViolation(error) || isAppError(error, "CUSTOMER_DUPLICATED"))) {
-      // A concurrent import of the same record won the race: answer its customer.
-      const replay = await findReplay(deps.db.sql, command.user, key.source, key.remoteId)
-        .catch(() => undefined);
-      if (replay) return { customer: replay, created: false };
-    }
-    const failure = isUniqueViolation(error)
-      ? new AppError("CUSTOMER_DUPLICATED", "the customer was created concurrently", {
-        cause: error,
-      })
-      : error;
-    await recordRejectedCreate(deps, { user: command.user, input: command.input, error: failure });
-    throw failure;
+    // A concurrent import of the same record won the race: answer its customer.
+    const replay = await replayOfDuplicate(
+      deps.db.sql,
+      command.user,
+      importKeyOf(command.input),
+      error,
+    );
+    if (replay) return { customer: replay, created: false };
+    await recordRejectedCreate(deps, { user: command.user, input: command.input, error });
+    throw error;
   }
 }

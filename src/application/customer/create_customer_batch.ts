@@ -24,7 +24,7 @@ import {
   insertSyncRecords,
   type SyncRecordInput,
 } from "../../infrastructure/postgres/external_sync_repository.ts";
-import { isUniqueViolation } from "../../infrastructure/postgres/unique_violation.ts";
+import { isRetryable } from "../../infrastructure/postgres/errors.ts";
 import { AppError, isAppError } from "../../shared/errors.ts";
 import { logger } from "../../shared/logger.ts";
 import type { CreateCustomerDeps } from "./create_customer.ts";
@@ -38,8 +38,9 @@ import {
   customerSource,
   failedSyncRecord,
   failureOf,
-  findReplay,
   importedElsewhere,
+  importKeyOf,
+  replayOfDuplicate,
   successSyncRecord,
   writeNewCustomer,
 } from "./customer_writes.ts";
@@ -75,13 +76,8 @@ interface BatchState {
   staleCustomerIds: Set<number>;
 }
 
-/** Postgres aborts one of two transactions that wait on each other; the batch is retried. */
-const RETRYABLE = new Set(["40P01", "40001"]);
+/** Attempts of a batch whose transaction Postgres aborted (deadlock, serialization). */
 const ATTEMPTS = 3;
-
-function isRetryable(error: unknown): boolean {
-  return RETRYABLE.has(String((error as { code?: unknown })?.code ?? ""));
-}
 
 /**
  * True for the commands the set-based path handles: an import with an external code and a
@@ -283,25 +279,13 @@ async function writeOneByOne(
     }
   } catch (error) {
     if (isRetryable(error)) throw error;
-    const remoteId = row.body.remoteId;
-    if (
-      remoteId !== undefined &&
-      (isUniqueViolation(error) || isAppError(error, "CUSTOMER_DUPLICATED"))
-    ) {
-      // An earlier row of this batch, or a concurrent import, created the record: a replay.
-      const replay = await findReplay(tx, user, customerSource(row.body), remoteId)
-        .catch(() => undefined);
-      if (replay) {
-        state.outcomes[row.index] = { status: "REPLAYED", customerId: replay.id };
-        return;
-      }
+    // An earlier row of this batch, or a concurrent import, created the record: a replay.
+    const replay = await replayOfDuplicate(tx, user, importKeyOf(row.body), error);
+    if (replay) {
+      state.outcomes[row.index] = { status: "REPLAYED", customerId: replay.id };
+      return;
     }
-    const failure = isUniqueViolation(error)
-      ? new AppError("CUSTOMER_DUPLICATED", "the customer was created concurrently", {
-        cause: error,
-      })
-      : error;
-    failRow(state, user, row.input, row.index, failure);
+    failRow(state, user, row.input, row.index, error);
   }
 }
 

@@ -159,6 +159,21 @@ export async function findReplay(
 }
 
 /**
+ * The customer a concurrent (or earlier) import of the same record created, when `error` is the
+ * CUSTOMER_DUPLICATED that race causes: the create then answers that customer as a replay. The
+ * one place both create paths turn a duplicate into a replay (ADR 0094).
+ */
+export async function replayOfDuplicate(
+  sql: Queryable,
+  user: CurrentUser,
+  key: { source: Source; remoteId: string } | undefined,
+  error: unknown,
+): Promise<CustomerView | undefined> {
+  if (!key || !isAppError(error, "CUSTOMER_DUPLICATED")) return undefined;
+  return await findReplay(sql, user, key.source, key.remoteId).catch(() => undefined);
+}
+
+/**
  * The 403 of a (source, remoteId) an earlier import put into a domain the user lacks: it names
  * neither the record nor that customer (contract §10.1).
  */

@@ -1,7 +1,7 @@
 import type { Company } from "../../domain/customer/company.ts";
 import type { Source } from "../../domain/shared/source.ts";
 import type { Queryable } from "./database.ts";
-import { mapUniqueViolation } from "./unique_violation.ts";
+import { mapConstraintViolation } from "./errors.ts";
 
 /** A company row as selected by this repository. */
 export interface CompanyRow {
@@ -190,7 +190,7 @@ export async function updateCompany(
       returning ${tx.unsafe(COLUMNS)}`;
     return toCompany(row);
   } catch (error) {
-    mapUniqueViolation(error);
+    mapConstraintViolation(error);
   }
 }
 

@@ -6,6 +6,7 @@ import type {
 } from "../../domain/group/customer_group.ts";
 import { AppError } from "../../shared/errors.ts";
 import type { Queryable } from "./database.ts";
+import { isUniqueViolation } from "./errors.ts";
 
 interface GroupRow {
   id: number;
@@ -41,11 +42,6 @@ function toGroup(row: GroupRow): CustomerGroup {
 export interface Operator {
   uid: string;
   name: string;
-}
-
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  const pgError = error as { code?: string; constraint_name?: string };
-  return pgError?.code === "23505" && pgError.constraint_name === constraint;
 }
 
 /** Inserts a group; 409 GROUP_DUPLICATED when its name is taken in its domain. */

@@ -4,7 +4,7 @@ import type { CustomerStatus } from "../../domain/customer/customer_status.ts";
 import type { Source } from "../../domain/shared/source.ts";
 import { type CompanyRow, likePattern, toCompany } from "./company_repository.ts";
 import type { Queryable, Sql } from "./database.ts";
-import { mapUniqueViolation } from "./unique_violation.ts";
+import { mapConstraintViolation } from "./errors.ts";
 
 interface CustomerRow {
   id: number;
@@ -85,7 +85,7 @@ export async function insertCustomer(tx: Queryable, customer: NewCustomer): Prom
       returning id`;
     return row.id;
   } catch (error) {
-    mapUniqueViolation(error);
+    mapConstraintViolation(error);
   }
 }
 
@@ -113,7 +113,7 @@ export async function insertCustomers(tx: Queryable, customers: NewCustomer[]): 
     const ids = new Map(rows.map((row) => [row.customer_code, row.id]));
     return customers.map((customer) => ids.get(customer.customerCode)!);
   } catch (error) {
-    mapUniqueViolation(error);
+    mapConstraintViolation(error);
   }
 }
 
@@ -266,7 +266,7 @@ export async function updateCustomerRow(
       returning version`;
     return row.version;
   } catch (error) {
-    mapUniqueViolation(error);
+    mapConstraintViolation(error);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Source } from "../../domain/shared/source.ts";
 import type { Queryable } from "./database.ts";
+import { mapConstraintViolation } from "./errors.ts";
 
 export type SyncEntityType = "CUSTOMER" | "COMPANY";
 export type SyncStatus = "SUCCESS" | "FAILED";
@@ -20,6 +21,7 @@ export interface SyncRecordInput {
 
 /** Writes one sync record (SUCCESS inside the create transaction, FAILED in its own). */
 export async function insertSyncRecord(sql: Queryable, record: SyncRecordInput): Promise<number> {
+  // A second SUCCESS of one (source, remoteId), a concurrent import, is CUSTOMER_DUPLICATED.
   const [row] = await sql<{ id: number }[]>`
     insert into external_system_sync (entity_type, entity_id, source, remote_id, business_domain,
       sync_status, error_code, error_message, trace_id, operation_uid)
@@ -27,7 +29,7 @@ export async function insertSyncRecord(sql: Queryable, record: SyncRecordInput):
       ${record.businessDomain}, ${record.syncStatus}, ${record.errorCode ?? null},
       ${record.errorMessage?.slice(0, 2000) ?? null}, ${record.traceId ?? null},
       ${record.operationUid ?? null})
-    returning id`;
+    returning id`.catch(mapConstraintViolation);
   return row.id;
 }
 
@@ -48,7 +50,7 @@ export async function insertSyncRecords(sql: Queryable, records: SyncRecordInput
       ${column((r) => r.traceId ?? null)}::text[], ${column((r) => r.operationUid ?? null)}::text[])
       with ordinality as t(entity_type, entity_id, source, remote_id, business_domain, sync_status,
         error_code, error_message, trace_id, operation_uid, n)
-    order by t.n`;
+    order by t.n`.catch(mapConstraintViolation);
 }
 
 /** The entity id of an earlier SUCCESS for `(source, remoteId)`, if any. */
