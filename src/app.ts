@@ -8,7 +8,7 @@ import { groupRouter } from "./presentation/groups/group_router.ts";
 import { healthRouter } from "./presentation/health/health_router.ts";
 import { metricsRouter } from "./presentation/metrics/metrics_router.ts";
 import { authenticate } from "./presentation/middleware/authenticate.ts";
-import { handleError, handleNotFound } from "./presentation/middleware/error_handler.ts";
+import { errorHandler, handleNotFound } from "./presentation/middleware/error_handler.ts";
 import { rateLimit } from "./presentation/middleware/rate_limit.ts";
 import { requestLogger, type RequestObserver } from "./presentation/middleware/request_logger.ts";
 import { requireAnyDomain } from "./presentation/middleware/require_any_domain.ts";
@@ -82,9 +82,10 @@ export function createApp(deps: Dependencies, options: AppOptions = {}) {
   const document = openApiDocument(app);
   app.get("/openapi.json", (c) => c.json(document()));
   app.route("/", docsRouter());
+  const onError = errorHandler(deps.translateError);
   app.onError((error, c) => {
     deps.metrics.observeDatabaseError(error);
-    return handleError(error, c);
+    return onError(error, c);
   });
   app.notFound(handleNotFound);
   return app;

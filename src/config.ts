@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { productionProblems } from "./config_production.ts";
 
 const optionalString = z.string().trim().min(1).optional();
 const url = (protocols: string[]) =>
@@ -35,7 +36,8 @@ const environmentSchema = z.object({
   JWT_PRIVATE_KEY: optionalString,
   JWT_ISSUER: z.string().trim().min(1).default("customer-service"),
   JWT_AUDIENCE: z.string().trim().min(1).default("customer-api"),
-  JWT_TTL_SECONDS: int(60, 7 * 24 * 3600).default(8 * 3600),
+  // Roles live in the token: a revoked DingTalk role works until it expires (docs/auth.md).
+  JWT_TTL_SECONDS: int(60, 7 * 24 * 3600).default(3600),
   CACHE_TTL_SECONDS: int(1, 7 * 24 * 3600).default(300),
   L1_CACHE_MAX_BYTES: int(0, 1024 * 1024 * 1024).default(8 * 1024 * 1024),
   L1_CACHE_TTL_MS: int(0, 3_600_000).default(5_000),
@@ -45,6 +47,8 @@ const environmentSchema = z.object({
   METRICS_TOKEN: optionalString,
   METRICS_CACHE_SECONDS: int(0, 3600).default(10),
   SYNC_HEALTH_WINDOW_SECONDS: int(60, 7 * 24 * 3600).default(900),
+  /** Production refuses an unprotected /metrics unless this says so on purpose (§10.3). */
+  METRICS_PUBLIC: boolean.default(false),
   SLOW_REQUEST_MS: int(1, 600_000).default(500),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
   DINGTALK_APP_KEY: optionalString,
@@ -98,14 +102,10 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
   }
   const environment = parsed.data;
   if (environment.APP_ENV === "production") {
-    const missing = [];
-    if (!environment.DATABASE_URL) missing.push("DATABASE_URL");
-    if (!environment.JWT_SECRET && !environment.JWT_PUBLIC_KEY && !environment.JWT_JWKS_URL) {
-      missing.push("JWT_SECRET (or JWT_PUBLIC_KEY / JWT_JWKS_URL)");
-    }
-    if (missing.length > 0) {
+    const problems = productionProblems(environment);
+    if (problems.length > 0) {
       throw new ConfigError(
-        `invalid configuration: APP_ENV=production requires ${missing.join(" and ")}`,
+        `invalid configuration: APP_ENV=production: ${problems.join("; ")}`,
       );
     }
   }

@@ -28,6 +28,8 @@ import { type Database, openDatabase } from "./infrastructure/postgres/database.
 import { createMetrics, type Metrics } from "./infrastructure/metrics/metrics.ts";
 import { registerOperationalMetrics } from "./infrastructure/metrics/operational_metrics.ts";
 import { checkDependencies } from "./infrastructure/health_checks.ts";
+import { translateDatabaseError } from "./infrastructure/postgres/errors.ts";
+import type { AppError } from "./shared/errors.ts";
 
 /** Everything the app and the use cases run on; built once per process (or per test). */
 export interface Dependencies {
@@ -51,6 +53,8 @@ export interface Dependencies {
   metrics: Metrics;
   /** RATE_LIMIT_PER_MINUTE per user or client IP, in Redis when configured. */
   rateLimiter: RateLimiter;
+  /** Turns an error no layer translated into its AppError (outage 503, constraint 409), if any. */
+  translateError: (error: unknown) => AppError | undefined;
   close(): Promise<void>;
 }
 
@@ -130,6 +134,7 @@ export async function createDependencies(
       redis,
       leaseSize: config.RATE_LIMIT_LEASE_SIZE,
     }),
+    translateError: translateDatabaseError,
     async close() {
       await bus?.close();
       await Promise.allSettled([db.close(), store.close(), mysql?.end()]);

@@ -44,7 +44,8 @@ Deno.test("production refuses to start without DATABASE_URL and a JWT key", () =
   const config = loadConfig({
     APP_ENV: "production",
     DATABASE_URL: "postgres://x@h/db",
-    JWT_SECRET: "x".repeat(32),
+    JWT_SECRET: crypto.randomUUID() + crypto.randomUUID(),
+    METRICS_TOKEN: crypto.randomUUID(),
   });
   assert.equal(config.APP_ENV, "production");
 });

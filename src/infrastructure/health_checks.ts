@@ -1,13 +1,15 @@
 import type { Dependencies } from "../dependencies.ts";
 import { pingMysql } from "./mysql/pool.ts";
 import { pingDatabase } from "./postgres/database.ts";
+import { logger } from "../shared/logger.ts";
 
-/** The state of one backing service. */
+/**
+ * The state of one backing service, as public as /readyz is: status and latency only; why a
+ * check failed goes to the log (contract §10.3).
+ */
 export interface DependencyCheck {
   status: "up" | "down" | "not_configured";
-  kind?: string;
   latencyMs?: number;
-  error?: string;
 }
 
 /** Readiness of every backing service; a configured, non-optional one being down makes it unavailable. */
@@ -17,7 +19,7 @@ export interface ReadinessReport {
 }
 
 async function probe(
-  kind: string,
+  dependency: string,
   timeoutMs: number,
   ping: () => Promise<number>,
 ): Promise<DependencyCheck> {
@@ -27,9 +29,14 @@ async function probe(
   });
   try {
     const latencyMs = await Promise.race([ping(), timeout]);
-    return { status: "up", kind, latencyMs };
+    return { status: "up", latencyMs };
   } catch (error) {
-    return { status: "down", kind, error: (error as Error).message || String(error) };
+    logger.warn("readiness check failed", {
+      dependency,
+      error: (error as Error).message || String(error),
+      code: (error as { code?: unknown }).code,
+    });
+    return { status: "down" };
   } finally {
     clearTimeout(timer);
   }
@@ -41,10 +48,10 @@ export async function checkDependencies(
 ): Promise<ReadinessReport> {
   const timeoutMs = deps.config.READYZ_TIMEOUT_MS;
   const [postgres, redis, mysql] = await Promise.all([
-    probe(deps.db.kind, timeoutMs, () => pingDatabase(deps.db.sql)),
+    probe("postgres", timeoutMs, () => pingDatabase(deps.db.sql)),
     deps.store.kind === "redis"
       ? probe("redis", timeoutMs, () => deps.store.ping())
-      : Promise.resolve<DependencyCheck>({ status: "not_configured", kind: "memory" }),
+      : Promise.resolve<DependencyCheck>({ status: "not_configured" }),
     deps.mysql
       ? probe("mysql", timeoutMs, () => pingMysql(deps.mysql!))
       : Promise.resolve<DependencyCheck>({ status: "not_configured" }),

@@ -6,5 +6,7 @@ export interface AppEnv {
     traceId: string;
     /** Set by the authenticate middleware on protected routes. */
     user: CurrentUser;
+    /** Set by the notFound handler: no route matched, so metrics use one fixed route label. */
+    routeUnmatched?: boolean;
   };
 }

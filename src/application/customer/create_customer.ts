@@ -5,17 +5,15 @@ import type { CustomerView } from "../../domain/customer/customer.ts";
 import { cacheKeys } from "../../infrastructure/cache/cache.ts";
 import { listCustomerIdsOfCompany } from "../../infrastructure/postgres/company_repository.ts";
 import { findCustomerView } from "../../infrastructure/postgres/customer_repository.ts";
-import { insertSyncRecord } from "../../infrastructure/postgres/external_sync_repository.ts";
-import { isUniqueViolation } from "../../infrastructure/postgres/unique_violation.ts";
-import { AppError, isAppError } from "../../shared/errors.ts";
 import { logger } from "../../shared/logger.ts";
 import { bindLogFields } from "../../shared/request_context.ts";
 import { parseCreateCustomerInput } from "./create_customer_schema.ts";
+import { recordRejectedCreate } from "./record_rejected_create.ts";
 import {
   customerSource,
-  failedSyncRecord,
   findReplay,
   importKeyOf,
+  replayOfDuplicate,
   writeNewCustomer,
 } from "./customer_writes.ts";
 
@@ -39,26 +37,6 @@ export interface CreateCustomerCommand {
 export interface CreateCustomerResult {
   customer: CustomerView;
   created: boolean;
-}
-
-async function recordFailure(
-  deps: CreateCustomerDeps,
-  command: CreateCustomerCommand,
-  error: unknown,
-): Promise<void> {
-  const record = failedSyncRecord(command.user, command.input, error);
-  if (!record) return;
-  try {
-    await deps.db.sql.begin((tx) => insertSyncRecord(tx, record));
-    deps.metrics?.recordSyncOutcome(record.source, "FAILED");
-  } catch (writeError) {
-    logger.error("could not record the failed sync", {
-      source: record.source,
-      remoteId: record.remoteId,
-      errorCode: record.errorCode,
-      error: (writeError as Error).message,
-    });
-  }
 }
 
 async function insertNew(deps: CreateCustomerDeps, command: CreateCustomerCommand) {
@@ -88,7 +66,8 @@ async function insertNew(deps: CreateCustomerDeps, command: CreateCustomerComman
  * Creates (or imports) a customer with its company in one transaction (contract section 6).
  * With a remoteId: a SUCCESS sync row in the same transaction, a replay of an earlier success
  * answers it with created false, and any failure is rolled back, then recorded as a FAILED sync
- * row in its own transaction before being rethrown.
+ * row in its own transaction (recordRejectedCreate: only in a domain the user holds) before being
+ * rethrown.
  */
 export async function createCustomer(
   deps: CreateCustomerDeps,
@@ -109,19 +88,15 @@ export async function createCustomer(
     });
     return { customer: result.customer, created: result.created };
   } catch (error) {
-    const key = importKeyOf(command.input);
-    if (key && (isUniqueViolation(error) || isAppError(error, "CUSTOMER_DUPLICATED"))) {
-      // A concurrent import of the same record won the race: answer its customer.
-      const replay = await findReplay(deps.db.sql, command.user, key.source, key.remoteId)
-        .catch(() => undefined);
-      if (replay) return { customer: replay, created: false };
-    }
-    const failure = isUniqueViolation(error)
-      ? new AppError("CUSTOMER_DUPLICATED", "the customer was created concurrently", {
-        cause: error,
-      })
-      : error;
-    await recordFailure(deps, command, failure);
-    throw failure;
+    // A concurrent import of the same record won the race: answer its customer.
+    const replay = await replayOfDuplicate(
+      deps.db.sql,
+      command.user,
+      importKeyOf(command.input),
+      error,
+    );
+    if (replay) return { customer: replay, created: false };
+    await recordRejectedCreate(deps, { user: command.user, input: command.input, error });
+    throw error;
   }
 }

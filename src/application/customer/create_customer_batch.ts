@@ -10,6 +10,7 @@ import {
   findCompaniesBySourceRefs,
   insertCompanies,
   listCustomerIdsOfCompanies,
+  lockCompanyOwnedBy,
   updateCompany,
 } from "../../infrastructure/postgres/company_repository.ts";
 import {
@@ -23,7 +24,7 @@ import {
   insertSyncRecords,
   type SyncRecordInput,
 } from "../../infrastructure/postgres/external_sync_repository.ts";
-import { isUniqueViolation } from "../../infrastructure/postgres/unique_violation.ts";
+import { isRetryable } from "../../infrastructure/postgres/errors.ts";
 import { AppError, isAppError } from "../../shared/errors.ts";
 import { logger } from "../../shared/logger.ts";
 import type { CreateCustomerDeps } from "./create_customer.ts";
@@ -37,7 +38,9 @@ import {
   customerSource,
   failedSyncRecord,
   failureOf,
-  findReplay,
+  importedElsewhere,
+  importKeyOf,
+  replayOfDuplicate,
   successSyncRecord,
   writeNewCustomer,
 } from "./customer_writes.ts";
@@ -73,13 +76,8 @@ interface BatchState {
   staleCustomerIds: Set<number>;
 }
 
-/** Postgres aborts one of two transactions that wait on each other; the batch is retried. */
-const RETRYABLE = new Set(["40P01", "40001"]);
+/** Attempts of a batch whose transaction Postgres aborted (deadlock, serialization). */
 const ATTEMPTS = 3;
-
-function isRetryable(error: unknown): boolean {
-  return RETRYABLE.has(String((error as { code?: unknown })?.code ?? ""));
-}
 
 /**
  * True for the commands the set-based path handles: an import with an external code and a
@@ -139,11 +137,10 @@ async function writeSetBased(
     const known = companies.get(key);
     if (!known) {
       if (name === undefined) {
-        const lookup = JSON.stringify({ source, sourceRefId: row.body.company.sourceRefId });
         notFound.push({
           row,
           error: new ReferencedCompanyNotFound(
-            `no company ${lookup}; give a companyName to create it`,
+            "no company found by source and sourceRefId; give a companyName to create it",
           ),
         });
         continue;
@@ -186,6 +183,8 @@ async function writeSetBased(
   for (const key of [...companies.keys()].sort()) {
     const entry = companies.get(key)!;
     if (!entry.changed) continue;
+    // A company shared with a business line the user lacks keeps its name (contract §10.1).
+    if (!(await lockCompanyOwnedBy(tx, entry.company!.id, user.domainCodes))) continue;
     entry.company = await updateCompany(tx, entry.company!.id, { companyName: entry.name });
     changedIds.push(entry.company.id);
   }
@@ -280,25 +279,13 @@ async function writeOneByOne(
     }
   } catch (error) {
     if (isRetryable(error)) throw error;
-    const remoteId = row.body.remoteId;
-    if (
-      remoteId !== undefined &&
-      (isUniqueViolation(error) || isAppError(error, "CUSTOMER_DUPLICATED"))
-    ) {
-      // An earlier row of this batch, or a concurrent import, created the record: a replay.
-      const replay = await findReplay(tx, user, customerSource(row.body), remoteId)
-        .catch(() => undefined);
-      if (replay) {
-        state.outcomes[row.index] = { status: "REPLAYED", customerId: replay.id };
-        return;
-      }
+    // An earlier row of this batch, or a concurrent import, created the record: a replay.
+    const replay = await replayOfDuplicate(tx, user, importKeyOf(row.body), error);
+    if (replay) {
+      state.outcomes[row.index] = { status: "REPLAYED", customerId: replay.id };
+      return;
     }
-    const failure = isUniqueViolation(error)
-      ? new AppError("CUSTOMER_DUPLICATED", "the customer was created concurrently", {
-        cause: error,
-      })
-      : error;
-    failRow(state, user, row.input, row.index, failure);
+    failRow(state, user, row.input, row.index, error);
   }
 }
 
@@ -332,12 +319,7 @@ async function findReplays(
       if (customerId === undefined || domain === undefined) continue;
       replays.set(
         row.index,
-        BusinessDomainGuard.canSee(user, domain) ? { customerId } : {
-          error: new AppError(
-            "FORBIDDEN",
-            `${source} record ${row.body.remoteId} was imported into a business domain not granted to you`,
-          ),
-        },
+        BusinessDomainGuard.canSee(user, domain) ? { customerId } : { error: importedElsewhere() },
       );
     }
   }

@@ -1,11 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import type { ZodError } from "zod";
 import { BUSINESS_DOMAINS } from "../../domain/shared/business_domain.ts";
 import { SOURCES } from "../../domain/shared/source.ts";
 import { SOURCE_REF_PATTERN, sourceRefProblem } from "../../domain/customer/company.ts";
 import { INITIAL_STATUSES } from "../../domain/customer/customer.ts";
 import { isValidUnifiedSocialCreditCode } from "../../domain/customer/unified_social_credit_code.ts";
-import { AppError, type FieldError } from "../../shared/errors.ts";
+import { AppError } from "../../shared/errors.ts";
+import { fieldErrors } from "../../shared/field_errors.ts";
 
 /** A trimmed, bounded string (blank is rejected, so `"  "` is not a name). */
 export function boundedText(max: number) {
@@ -94,24 +94,11 @@ export function companySource(
   return "MANUAL";
 }
 
-/** One field error per zod issue, paths joined with dots (`customer.customerName`). */
-export function issuesToFieldErrors(error: ZodError): FieldError[] {
-  const errors: FieldError[] = [];
-  for (const issue of error.issues) {
-    const keys = issue.code === "unrecognized_keys" ? issue.keys : [undefined];
-    for (const key of keys) {
-      const path = [...issue.path, ...(key === undefined ? [] : [key])].map(String).join(".");
-      errors.push({ path: path || "body", message: key ? "unknown field" : issue.message });
-    }
-  }
-  return errors;
-}
-
 /** Validates a create command (HTTP body or import row); 400 VALIDATION_FAILED with errors. */
 export function parseCreateCustomerInput(input: unknown): CreateCustomerBody {
   const result = CreateCustomerBodySchema.safeParse(input);
   if (result.success) return result.data;
-  const errors = issuesToFieldErrors(result.error);
+  const errors = fieldErrors(result.error);
   throw new AppError(
     "VALIDATION_FAILED",
     `invalid customer: ${[...new Set(errors.map((e) => e.path))].join(", ")}`,

@@ -102,7 +102,11 @@ export async function writeNewCustomer(
   body: CreateCustomerBody,
 ): Promise<WrittenCustomer> {
   const source = customerSource(body);
-  const resolved = await resolveCompany(tx, body.company, companySource(body));
+  const resolved = await resolveCompany(tx, {
+    input: body.company,
+    source: companySource(body),
+    domains: user.domainCodes,
+  });
   const externalCode = body.customer.externalCode ?? null;
   const customerId = await insertCustomer(tx, {
     customerCode: await newCustomerCode(tx, source, externalCode),
@@ -150,13 +154,34 @@ export async function findReplay(
   if (customerId === undefined) return undefined;
   const customer = await findCustomerView(sql, customerId);
   if (!customer) return undefined;
-  if (!BusinessDomainGuard.canSee(user, customer.businessDomain)) {
-    throw new AppError(
-      "FORBIDDEN",
-      `${source} record ${remoteId} was imported into a business domain not granted to you`,
-    );
-  }
+  if (!BusinessDomainGuard.canSee(user, customer.businessDomain)) throw importedElsewhere();
   return customer;
+}
+
+/**
+ * The customer a concurrent (or earlier) import of the same record created, when `error` is the
+ * CUSTOMER_DUPLICATED that race causes: the create then answers that customer as a replay. The
+ * one place both create paths turn a duplicate into a replay (ADR 0094).
+ */
+export async function replayOfDuplicate(
+  sql: Queryable,
+  user: CurrentUser,
+  key: { source: Source; remoteId: string } | undefined,
+  error: unknown,
+): Promise<CustomerView | undefined> {
+  if (!key || !isAppError(error, "CUSTOMER_DUPLICATED")) return undefined;
+  return await findReplay(sql, user, key.source, key.remoteId).catch(() => undefined);
+}
+
+/**
+ * The 403 of a (source, remoteId) an earlier import put into a domain the user lacks: it names
+ * neither the record nor that customer (contract §10.1).
+ */
+export function importedElsewhere(): AppError {
+  return new AppError(
+    "FORBIDDEN",
+    "this source record was imported into a business domain not granted to you",
+  );
 }
 
 /** The FAILED sync row's code: the contract code the failure answers over HTTP. */

@@ -16,7 +16,9 @@ export async function lockCustomerForWrite(
   tx: Queryable,
   command: { user: CurrentUser; id: number; ifMatch?: number },
 ): Promise<LockedCustomer> {
-  const current = await lockCustomer(tx, command.id);
+  // Only rows the user may see are locked: a user of another domain cannot hold them (ADR 0093).
+  const domains = BusinessDomainGuard.visibleDomains(command.user);
+  const current = await lockCustomer(tx, command.id, domains);
   if (!current) throw customerNotFound(command.id);
   BusinessDomainGuard.ensureVisible(
     command.user,

@@ -32,15 +32,15 @@ export async function replaceGroupMembers(
   deps: Pick<Dependencies, "db" | "cache">,
   { user, id, customerIds, expectedVersion }: ReplaceGroupMembersCommand,
 ): Promise<CustomerGroup> {
-  BusinessDomainGuard.requireAny(user);
+  const domains = BusinessDomainGuard.visibleDomains(user);
   bindLogFields({ groupId: id });
   ensureUniqueMemberIds(customerIds);
   const operator = { uid: user.dingUserId, name: user.name };
   const { group, added, removed } = await deps.db.sql.begin(async (tx) => {
     // Customers before the group: the same lock order as a customer update that removes the
     // customer from groups (customer row, then group rows), so the two cannot deadlock.
-    const candidates = await lockMemberCandidates(tx, customerIds);
-    const locked = await lockCustomerGroup(tx, id);
+    const candidates = await lockMemberCandidates(tx, customerIds, domains);
+    const locked = await lockCustomerGroup(tx, id, domains);
     if (!locked) throw groupNotFound(id);
     BusinessDomainGuard.ensureVisible(user, locked.businessDomain, () => groupNotFound(id));
     ensureVersion(expectedVersion, locked.version);

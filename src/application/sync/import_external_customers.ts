@@ -15,7 +15,6 @@ import {
 } from "../../infrastructure/mysql/rb_company_gateway.ts";
 import {
   findSucceededCustomerIds,
-  insertSyncRecord,
   insertSyncRecords,
   type SyncRecordInput,
 } from "../../infrastructure/postgres/external_sync_repository.ts";
@@ -23,6 +22,7 @@ import { AppError, type ErrorCode } from "../../shared/errors.ts";
 import { logger } from "../../shared/logger.ts";
 import { currentContext } from "../../shared/request_context.ts";
 import { createCustomerBatch } from "../customer/create_customer_batch.ts";
+import { withImportLease } from "./import_lease.ts";
 
 /** The only source with an external database configured (contract section 7). */
 export const IMPORTABLE_SOURCES = ["RB"] as const;
@@ -72,6 +72,8 @@ export interface ImportExternalCustomersCommand {
   batchSize?: number;
   /** Batch transactions in flight at once; keep below the Postgres pool size. */
   concurrency?: number;
+  /** At most one import of this user in flight, across instances (HTTP: contract §10.3). */
+  oneInFlightPerUser?: boolean;
   /** `failed` keeps only FAILED items (a million-row CLI run needs no SUCCESS list). */
   keepItems?: "all" | "failed";
   onProgress?: (progress: ImportProgress) => void;
@@ -99,6 +101,13 @@ export async function importExternalCustomers(
     throw new AppError(
       "EXTERNAL_SOURCE_NOT_CONFIGURED",
       "the external customer source is not configured (EXTERNAL_MYSQL_URL is unset)",
+    );
+  }
+  if (command.oneInFlightPerUser) {
+    return await withImportLease(
+      deps.db.sql,
+      user,
+      () => importExternalCustomers(deps, { ...command, oneInFlightPerUser: false }),
     );
   }
   const gateway = createExternalCustomerGateway(deps.mysql);
@@ -133,16 +142,6 @@ export async function importExternalCustomers(
     traceId: currentContext()?.traceId ?? null,
     operationUid: user.dingUserId,
   });
-
-  const fail = async (
-    remoteId: string,
-    businessDomain: string | null,
-    error: AppError,
-  ): Promise<ImportItem> => {
-    await insertSyncRecord(deps.db.sql, failedRecord(remoteId, businessDomain, error));
-    deps.metrics?.recordSyncOutcome(command.source, "FAILED");
-    return { remoteId, syncStatus: "FAILED", errorCode: error.code };
-  };
 
   /** A row refused before it is created (ADR 0042): unknown domain, or one the user lacks. */
   const refusal = (row: ExternalCustomerRow): AppError | undefined => {
@@ -285,11 +284,16 @@ export async function importExternalCustomers(
   }
   if (failure !== undefined) throw failure;
 
-  const missing = (command.remoteIds ?? []).filter((id) => !seen.has(id));
-  for (const remoteId of new Set(missing)) {
-    const error = new AppError("NOT_FOUND", `remote id ${remoteId} is not in the external source`);
-    summary.items.push(await fail(remoteId, null, error));
-    summary.failed++;
+  const missing = [...new Set((command.remoteIds ?? []).filter((id) => !seen.has(id)))];
+  if (missing.length > 0) {
+    // One statement for all of them: a request of 1 000 unknown ids is one insert, not 1 000.
+    const error = new AppError("NOT_FOUND", "the remote id is not in the external source");
+    await insertSyncRecords(deps.db.sql, missing.map((id) => failedRecord(id, null, error)));
+    deps.metrics?.recordSyncOutcome(command.source, "FAILED", missing.length);
+    for (const remoteId of missing) {
+      summary.items.push({ remoteId, syncStatus: "FAILED", errorCode: error.code });
+    }
+    summary.failed += missing.length;
   }
   logger.info("external import finished", {
     source: command.source,

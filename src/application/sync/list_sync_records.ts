@@ -3,12 +3,15 @@ import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts"
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import type { Source } from "../../domain/shared/source.ts";
 import {
+  countSyncRecords,
   listSyncRecords as listSyncRecordRows,
   type SyncEntityType,
   type SyncRecordView,
   type SyncStatus,
 } from "../../infrastructure/postgres/external_sync_repository.ts";
 import { listEnabledDomainCodes } from "../../infrastructure/postgres/role_mapping_repository.ts";
+import type { Page } from "../../presentation/pagination.ts";
+import { TOTAL_CAP } from "../customer/query_customers.ts";
 
 /** The command of listSyncRecords. */
 export interface ListSyncRecordsCommand {
@@ -27,26 +30,33 @@ export interface ListSyncRecordsCommand {
 /**
  * Sync records newest first (or oldest first), restricted to the user's domains. Rows with no or an unknown domain
  * (a FAILED import of a bad row, a remote id missing from the source) belong to no domain, so only
- * a user holding every enabled domain sees them (ADR 0043).
+ * a user holding every enabled domain sees them (ADR 0043). `total` is capped as for customers.
  */
 export async function listSyncRecords(
   deps: Dependencies,
   command: ListSyncRecordsCommand,
-): Promise<{ items: SyncRecordView[]; page: number; pageSize: number; total: number }> {
+): Promise<Page<SyncRecordView>> {
   const { user, page, pageSize } = command;
   const visible = BusinessDomainGuard.visibleDomains(user);
   const enabled = await listEnabledDomainCodes(deps.db.readSql);
   const holdsAll = enabled.every((code) => visible.includes(code));
-  const { items, total } = await listSyncRecordRows(deps.db.readSql, {
+  const query = {
     entityType: command.entityType,
     entityId: command.entityId,
     remoteId: command.remoteId,
     source: command.source,
     syncStatus: command.syncStatus,
-    domains: holdsAll ? "all" : visible,
-    direction: command.direction,
+    domains: holdsAll ? "all" as const : visible,
+  };
+  const [items, total] = await Promise.all([
+    listSyncRecordRows(deps.db.readSql, { ...query, direction: command.direction, page, pageSize }),
+    countSyncRecords(deps.db.readSql, query, TOTAL_CAP),
+  ]);
+  return {
+    items,
     page,
     pageSize,
-  });
-  return { items, page, pageSize, total };
+    total: Math.min(total, TOTAL_CAP),
+    totalIsCapped: total > TOTAL_CAP,
+  };
 }

@@ -103,6 +103,9 @@ async function assertKeyPair(keys: JwtKeys): Promise<void> {
 const TOKEN_ERROR =
   /^ERR_(JWT|JWS|JOSE_ALG_NOT_ALLOWED|JOSE_NOT_SUPPORTED|JWKS_NO_MATCHING_KEY|JWKS_MULTIPLE_MATCHING_KEYS)/;
 
+/** `typ` values taken for a plain JWT (RFC 7519 §5.1: compared case-insensitively). */
+const ACCEPTED_TYP = new Set(["jwt", "application/jwt"]);
+
 function stringArray(value: unknown): string[] | undefined {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) return undefined;
@@ -139,6 +142,7 @@ export function createTokenVerifier(
 ): TokenVerifier {
   return async (token) => {
     let payload: JWTPayload;
+    let typ: unknown;
     try {
       const options = {
         algorithms: keys.algorithms,
@@ -148,7 +152,7 @@ export function createTokenVerifier(
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
       };
       const key = keys.verificationKey;
-      ({ payload } = typeof key === "function"
+      ({ payload, protectedHeader: { typ } } = typeof key === "function"
         ? await jwtVerify(token, key, options)
         : await jwtVerify(token, key, options));
     } catch (error) {
@@ -160,6 +164,11 @@ export function createTokenVerifier(
         });
       }
       throw new AppError("UNAUTHENTICATED", `invalid bearer token (${code ?? "ERR_JWT_INVALID"})`);
+    }
+    // A token typed for something else (an `at+jwt` of another issuer's flow, a logout token)
+    // signed with the same key must not pass as ours (RFC 8725 §3.11); no typ stays accepted.
+    if (typ !== undefined && !ACCEPTED_TYP.has(String(typ).toLowerCase())) {
+      throw new AppError("UNAUTHENTICATED", "invalid bearer token (typ must be JWT)");
     }
     return claimsOf(payload);
   };

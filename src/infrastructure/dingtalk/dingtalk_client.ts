@@ -120,7 +120,13 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
       if (name === "TimeoutError" || name === "AbortError") {
         throw unavailable(step, `no answer within ${options.timeoutMs} ms`);
       }
-      throw unavailable(step, "DingTalk cannot be reached", { error: (error as Error).message });
+      // Not the message: fetch puts the URL in it, and the gettoken URL carries the app secret
+      // in its query (contract §10.3). The error's name and cause code say what went wrong.
+      const cause = (error as { cause?: { code?: unknown; name?: unknown } }).cause;
+      throw unavailable(step, "DingTalk cannot be reached", {
+        error: name,
+        cause: cause?.code ?? cause?.name,
+      });
     }
   }
 

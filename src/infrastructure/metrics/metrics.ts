@@ -32,6 +32,13 @@ export interface Metrics {
 /** The Redis commands the cache issues (a fixed label set). */
 export type RedisCommand = "get" | "set" | "unlink" | "ping";
 const REDIS_COMMANDS: RedisCommand[] = ["get", "set", "unlink", "ping"];
+/** Methods counted by name; any other (`XA1`) is `OTHER`, so clients cannot mint series. */
+const METHOD_LABELS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+
+/** The method label of a request (contract §10.3). */
+export function methodLabel(method: string): string {
+  return METHOD_LABELS.has(method) ? method : "OTHER";
+}
 
 /** Latency buckets in seconds: 5 ms to 10 s, dense around the SLO range of a CRUD API. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -139,7 +146,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     registry,
     contentType: registry.contentType,
     observeRequest({ method, route, status, durationMs }) {
-      const labels = { method, route, status: String(status) };
+      const labels = { method: methodLabel(method), route, status: String(status) };
       requests.inc(labels);
       duration.observe(labels, durationMs / 1000);
     },

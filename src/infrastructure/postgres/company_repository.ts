@@ -1,7 +1,7 @@
 import type { Company } from "../../domain/customer/company.ts";
 import type { Source } from "../../domain/shared/source.ts";
 import type { Queryable } from "./database.ts";
-import { mapUniqueViolation } from "./unique_violation.ts";
+import { mapConstraintViolation } from "./errors.ts";
 
 /** A company row as selected by this repository. */
 export interface CompanyRow {
@@ -46,19 +46,49 @@ export type CompanyKey =
   | { source: Source; sourceRefId: string }
   | { unifiedSocialCreditCode: string };
 
-/** The company with the given natural key. */
+/**
+ * The company with the given natural key; with `visibleIn`, only when it has a customer in one of
+ * those domains (contract §10.1: a company the user cannot see does not exist for them).
+ */
 export async function findCompanyByKey(
   tx: Queryable,
   key: CompanyKey,
+  options: { visibleIn?: string[] } = {},
 ): Promise<Company | undefined> {
   const where = "companyCode" in key
     ? tx`company_code = ${key.companyCode}`
     : "sourceRefId" in key
     ? tx`source = ${key.source} and source_ref_id = ${key.sourceRefId}`
     : tx`unified_social_credit_code = ${key.unifiedSocialCreditCode}`;
+  const visible = options.visibleIn
+    ? tx`and exists (select 1 from customer c where c.company_id = company.id
+        and c.business_domain = any(${options.visibleIn}::text[]))`
+    : tx``;
   const [row] = await tx<CompanyRow[]>`
-    select ${tx.unsafe(COLUMNS)} from company where ${where}`;
+    select ${tx.unsafe(COLUMNS)} from company where ${where} ${visible}`;
   return row ? toCompany(row) : undefined;
+}
+
+/**
+ * Answers true, with the company row locked, when every customer of the company is in the given
+ * domains. FOR UPDATE conflicts with the key-share lock a new customer's foreign key takes, so no
+ * customer of another domain can join it until the caller commits; the check runs once before the
+ * lock too, so a user who may not change the company never locks it (ADR 0093).
+ */
+export async function lockCompanyOwnedBy(
+  tx: Queryable,
+  id: number,
+  domains: string[],
+): Promise<boolean> {
+  const ownedBy = async () => {
+    const [row] = await tx<{ foreign: boolean }[]>`
+      select exists (select 1 from customer where company_id = ${id}
+        and business_domain <> all(${domains}::text[])) as foreign`;
+    return !row.foreign;
+  };
+  if (!(await ownedBy())) return false;
+  await tx`select id from company where id = ${id} for update`;
+  return await ownedBy();
 }
 
 /** The next number of `company_code_seq`. */
@@ -160,7 +190,7 @@ export async function updateCompany(
       returning ${tx.unsafe(COLUMNS)}`;
     return toCompany(row);
   } catch (error) {
-    mapUniqueViolation(error);
+    mapConstraintViolation(error);
   }
 }
 

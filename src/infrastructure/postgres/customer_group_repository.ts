@@ -6,6 +6,7 @@ import type {
 } from "../../domain/group/customer_group.ts";
 import { AppError } from "../../shared/errors.ts";
 import type { Queryable } from "./database.ts";
+import { isUniqueViolation } from "./errors.ts";
 
 interface GroupRow {
   id: number;
@@ -41,11 +42,6 @@ function toGroup(row: GroupRow): CustomerGroup {
 export interface Operator {
   uid: string;
   name: string;
-}
-
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  const pgError = error as { code?: string; constraint_name?: string };
-  return pgError?.code === "23505" && pgError.constraint_name === constraint;
 }
 
 /** Inserts a group; 409 GROUP_DUPLICATED when its name is taken in its domain. */
@@ -88,14 +84,18 @@ export async function findCustomerGroup(
 
 /**
  * Locks the group row (`select ... for update`) for the rest of the transaction, so concurrent
- * member replacements of one group run one after the other and never mix.
+ * member replacements of one group run one after the other and never mix. Only a group of one of
+ * the given domains is locked and answered (ADR 0093).
  */
 export async function lockCustomerGroup(
   tx: Queryable,
   id: number,
+  domains: readonly string[],
 ): Promise<CustomerGroup | undefined> {
   const [row] = await tx<GroupRow[]>`
-    select g.*, 0 as member_count from customer_group g where g.id = ${id} for update`;
+    select g.*, 0 as member_count from customer_group g
+    where g.id = ${id} and g.business_domain = any(${domains as string[]}::text[])
+    for update`;
   return row ? toGroup(row) : undefined;
 }
 
@@ -117,17 +117,20 @@ export async function listGroupMembers(sql: Queryable, groupId: number): Promise
 }
 
 /**
- * The customers of the given ids that exist, share-locked until the transaction ends, so a
- * concurrent domain move or termination waits for the replacement (and then sees its rows).
+ * The customers of the given ids that exist in one of the given domains, share-locked until the
+ * transaction ends, so a concurrent domain move or termination waits for the replacement (and
+ * then sees its rows). Customers of other domains are neither locked nor answered (ADR 0093).
  */
 export async function lockMemberCandidates(
   tx: Queryable,
   ids: readonly number[],
+  domains: readonly string[],
 ): Promise<MemberCandidate[]> {
   if (ids.length === 0) return [];
   const rows = await tx<{ id: number; business_domain: string; status: string }[]>`
     select id, business_domain, status from customer
     where id = any(${ids as number[]}::bigint[])
+      and business_domain = any(${domains as string[]}::text[])
     order by id
     for share`;
   return rows.map((row) => ({

@@ -4,7 +4,7 @@ import type { CustomerStatus } from "../../domain/customer/customer_status.ts";
 import type { Source } from "../../domain/shared/source.ts";
 import { type CompanyRow, likePattern, toCompany } from "./company_repository.ts";
 import type { Queryable, Sql } from "./database.ts";
-import { mapUniqueViolation } from "./unique_violation.ts";
+import { mapConstraintViolation } from "./errors.ts";
 
 interface CustomerRow {
   id: number;
@@ -85,7 +85,7 @@ export async function insertCustomer(tx: Queryable, customer: NewCustomer): Prom
       returning id`;
     return row.id;
   } catch (error) {
-    mapUniqueViolation(error);
+    mapConstraintViolation(error);
   }
 }
 
@@ -113,7 +113,7 @@ export async function insertCustomers(tx: Queryable, customers: NewCustomer[]): 
     const ids = new Map(rows.map((row) => [row.customer_code, row.id]));
     return customers.map((customer) => ids.get(customer.customerCode)!);
   } catch (error) {
-    mapUniqueViolation(error);
+    mapConstraintViolation(error);
   }
 }
 
@@ -189,8 +189,15 @@ export interface LockedCustomer {
   remark: string | null;
 }
 
-/** Locks a customer row (`for update`) and answers what a write decides on. */
-export async function lockCustomer(tx: Queryable, id: number): Promise<LockedCustomer | undefined> {
+/**
+ * Locks a customer row of one of the given domains (`for update`) and answers what a write decides
+ * on; a row of another domain is neither locked nor answered (ADR 0093).
+ */
+export async function lockCustomer(
+  tx: Queryable,
+  id: number,
+  domains: readonly string[],
+): Promise<LockedCustomer | undefined> {
   const [row] = await tx<
     {
       id: number;
@@ -204,7 +211,8 @@ export async function lockCustomer(tx: Queryable, id: number): Promise<LockedCus
     }[]
   >`
     select id, business_domain, status, version, customer_name, contact_name, contact_phone, remark
-    from customer where id = ${id} for update`;
+    from customer where id = ${id} and business_domain = any(${domains as string[]}::text[])
+    for update`;
   if (!row) return undefined;
   return {
     id: row.id,
@@ -258,7 +266,7 @@ export async function updateCustomerRow(
       returning version`;
     return row.version;
   } catch (error) {
-    mapUniqueViolation(error);
+    mapConstraintViolation(error);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Source } from "../../domain/shared/source.ts";
 import type { Queryable } from "./database.ts";
+import { mapConstraintViolation } from "./errors.ts";
 
 export type SyncEntityType = "CUSTOMER" | "COMPANY";
 export type SyncStatus = "SUCCESS" | "FAILED";
@@ -20,6 +21,7 @@ export interface SyncRecordInput {
 
 /** Writes one sync record (SUCCESS inside the create transaction, FAILED in its own). */
 export async function insertSyncRecord(sql: Queryable, record: SyncRecordInput): Promise<number> {
+  // A second SUCCESS of one (source, remoteId), a concurrent import, is CUSTOMER_DUPLICATED.
   const [row] = await sql<{ id: number }[]>`
     insert into external_system_sync (entity_type, entity_id, source, remote_id, business_domain,
       sync_status, error_code, error_message, trace_id, operation_uid)
@@ -27,7 +29,7 @@ export async function insertSyncRecord(sql: Queryable, record: SyncRecordInput):
       ${record.businessDomain}, ${record.syncStatus}, ${record.errorCode ?? null},
       ${record.errorMessage?.slice(0, 2000) ?? null}, ${record.traceId ?? null},
       ${record.operationUid ?? null})
-    returning id`;
+    returning id`.catch(mapConstraintViolation);
   return row.id;
 }
 
@@ -48,7 +50,7 @@ export async function insertSyncRecords(sql: Queryable, records: SyncRecordInput
       ${column((r) => r.traceId ?? null)}::text[], ${column((r) => r.operationUid ?? null)}::text[])
       with ordinality as t(entity_type, entity_id, source, remote_id, business_domain, sync_status,
         error_code, error_message, trace_id, operation_uid, n)
-    order by t.n`;
+    order by t.n`.catch(mapConstraintViolation);
 }
 
 /** The entity id of an earlier SUCCESS for `(source, remoteId)`, if any. */
@@ -128,52 +130,58 @@ interface SyncRecordRow {
   trace_id: string | null;
   operation_uid: string | null;
   synced_at: Date;
-  total: number;
 }
 
-/** A page of sync records by `synced_at, id` (newest first by default), with the total count. */
+/** A page of sync records by `synced_at, id` (newest first by default). */
 export async function listSyncRecords(
   sql: Queryable,
   query: SyncRecordQuery,
-): Promise<{ items: SyncRecordView[]; total: number }> {
+): Promise<SyncRecordView[]> {
   const direction = query.direction === "asc" ? sql`asc` : sql`desc`;
   const rows = await sql<SyncRecordRow[]>`
     select id, entity_type, entity_id, source, remote_id, business_domain, sync_status,
-      error_code, error_message, trace_id, operation_uid, synced_at, count(*) over () as total
+      error_code, error_message, trace_id, operation_uid, synced_at
     from external_system_sync
     ${syncRecordConditions(sql, query)}
     order by synced_at ${direction}, id ${direction}
     limit ${query.pageSize} offset ${(query.page - 1) * query.pageSize}`;
-  const total = rows.length > 0 ? Number(rows[0].total) : await countSyncRecords(sql, query);
-  return {
-    total,
-    items: rows.map((row) => ({
-      id: row.id,
-      entityType: row.entity_type,
-      entityId: row.entity_id,
-      source: row.source,
-      remoteId: row.remote_id,
-      businessDomain: row.business_domain,
-      syncStatus: row.sync_status,
-      errorCode: row.error_code,
-      errorMessage: row.error_message,
-      traceId: row.trace_id,
-      operationUid: row.operation_uid,
-      syncedAt: row.synced_at.toISOString(),
-    })),
-  };
+  return rows.map((row) => ({
+    id: row.id,
+    entityType: row.entity_type,
+    entityId: row.entity_id,
+    source: row.source,
+    remoteId: row.remote_id,
+    businessDomain: row.business_domain,
+    syncStatus: row.sync_status,
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
+    traceId: row.trace_id,
+    operationUid: row.operation_uid,
+    syncedAt: row.synced_at.toISOString(),
+  }));
 }
 
-/** The total of a query whose page came back empty (past the last page). */
-async function countSyncRecords(sql: Queryable, query: SyncRecordQuery): Promise<number> {
+/**
+ * How many sync records the query matches, counting at most `cap + 1` (ADR 0093): the table
+ * grows with every import, and a window count over all of it on every page read it whole.
+ */
+export async function countSyncRecords(
+  sql: Queryable,
+  query: Omit<SyncRecordQuery, "direction" | "page" | "pageSize">,
+  cap: number,
+): Promise<number> {
   const [row] = await sql<{ total: number }[]>`
-    select count(*) as total from external_system_sync
-    ${syncRecordConditions(sql, query)}`;
-  return Number(row.total);
+    select count(*)::int as total from (
+      select 1 from external_system_sync ${syncRecordConditions(sql, query)} limit ${cap + 1}
+    ) matches`;
+  return row.total;
 }
 
 /** The where clause of a sync-record query: visibility first, then each given filter. */
-function syncRecordConditions(sql: Queryable, query: SyncRecordQuery) {
+function syncRecordConditions(
+  sql: Queryable,
+  query: Omit<SyncRecordQuery, "direction" | "page" | "pageSize">,
+) {
   return sql`
     where true
       ${query.domains === "all" ? sql`` : sql`and business_domain = any(${query.domains})`}

@@ -1,4 +1,5 @@
 import { createCustomer } from "../../application/customer/create_customer.ts";
+import { recordRejectedCreate } from "../../application/customer/record_rejected_create.ts";
 import { getCustomer } from "../../application/customer/get_customer.ts";
 import { queryCustomers } from "../../application/customer/query_customers.ts";
 import { updateCustomer } from "../../application/customer/update_customer.ts";
@@ -74,8 +75,8 @@ export function customerRouter(deps: Dependencies) {
 }
 
 /**
- * The validation hook of POST /customers: the use case rejects the body itself (same schema),
- * so a body with a remoteId leaves the FAILED sync row the contract asks for on any failure.
+ * The validation hook of POST /customers: a rejected import body leaves the FAILED sync row the
+ * contract asks for, when the user holds its (valid) business domain; else 403 (contract §10.2).
  */
 function rejectCreateBody(deps: Dependencies) {
   return async (
@@ -83,9 +84,10 @@ function rejectCreateBody(deps: Dependencies) {
     c: Context<AppEnv>,
   ): Promise<undefined> => {
     if (result.success) return undefined;
+    const error = validationError(result.error!, result.target);
     if (result.target === "json") {
-      await createCustomer(deps, { user: c.get("user"), input: result.data as never });
+      await recordRejectedCreate(deps, { user: c.get("user"), input: result.data, error });
     }
-    throw validationError(result.error!, result.target);
+    throw error;
   };
 }

@@ -2,9 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 
 const CheckSchema = z.object({
   status: z.enum(["up", "down", "not_configured"]),
-  kind: z.string().optional(),
   latencyMs: z.number().optional(),
-  error: z.string().optional(),
 }).openapi("DependencyCheck");
 
 export const ReadinessSchema = z.object({

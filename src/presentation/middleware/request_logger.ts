@@ -17,7 +17,11 @@ export function requestLogger(
     await next();
     const durationMs = Math.round((performance.now() - started) * 10) / 10;
     const status = c.res.status;
-    const route = c.req.routePath && c.req.routePath !== "/*" ? c.req.routePath : "unmatched";
+    // Labels come from fixed sets (contract §10.3): a route template or one label for no route.
+    const routePath = c.req.routePath;
+    const route = c.get("routeUnmatched") || !routePath || routePath === "/*"
+      ? "unmatched"
+      : routePath;
     options.observe?.({ method: c.req.method, route, status, durationMs });
     const fields = { method: c.req.method, path: c.req.path, status, duration_ms: durationMs };
     if (status >= 500) logger.error("request failed", fields);

@@ -25,6 +25,7 @@ export function syncRouter(deps: Dependencies) {
         updatedSince: body.updatedSince ? new Date(body.updatedSince) : undefined,
         maxRows: MAX_HTTP_IMPORT_ROWS,
         concurrency: httpConcurrency(deps),
+        oneInFlightPerUser: true,
       });
       return c.json(summary, 200);
     })
