@@ -9,7 +9,13 @@ import {
   SourceSchema,
 } from "../../application/customer/create_customer_schema.ts";
 import { CUSTOMER_STATUSES } from "../../domain/customer/customer_status.ts";
-import { etagHeader, ifMatchHeader, noQuery, problemResponses } from "../openapi.ts";
+import {
+  etagHeader,
+  idempotencyKeyHeader,
+  ifMatchHeader,
+  noQuery,
+  problemResponses,
+} from "../openapi.ts";
 import { pageQueryFields, pageSchema, sortQueryField } from "../pagination.ts";
 import {
   businessDomainQuery,
@@ -36,7 +42,11 @@ export const createCustomerRoute = createRoute({
     "With a remoteId (required unless the source is MANUAL) a sync record is written; a second " +
     "import of an already successful (source, remoteId) answers 200 with the existing customer.",
   security: [{ bearerAuth: [] }],
-  request: { query: noQuery, body: { required: true, content: json(CreateCustomerBodySchema) } },
+  request: {
+    query: noQuery,
+    headers: idempotencyKeyHeader,
+    body: { required: true, content: json(CreateCustomerBodySchema) },
+  },
   responses: {
     201: {
       description: "Created",
