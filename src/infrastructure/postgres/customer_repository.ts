@@ -6,7 +6,8 @@ import { type CompanyRow, likePattern, toCompany } from "./company_repository.ts
 import type { Queryable, Sql } from "./database.ts";
 import { mapUniqueViolation } from "./unique_violation.ts";
 
-interface CustomerRow {
+/** A customer row joined with its company summary, as CUSTOMER_COLUMNS selects it. */
+export interface CustomerRow {
   id: number;
   customer_code: string;
   customer_name: string;
@@ -27,12 +28,15 @@ interface CustomerRow {
   company_name: string;
 }
 
-const CUSTOMER_COLUMNS = `c.id, c.customer_code, c.customer_name, c.business_domain, c.status,
+/** The columns of a customer and its company summary (aliases `c` and `co`). */
+export const CUSTOMER_COLUMNS =
+  `c.id, c.customer_code, c.customer_name, c.business_domain, c.status,
   c.source, c.external_code, c.contact_name, c.contact_phone, c.remark, c.operation_uid,
   c.operation_name, c.version, c.created_at, c.updated_at, c.company_id, co.company_code,
   co.company_name`;
 
-function toCustomerView(row: CustomerRow): CustomerView {
+/** Maps a CUSTOMER_COLUMNS row to the Customer JSON. */
+export function toCustomerView(row: CustomerRow): CustomerView {
   return {
     id: row.id,
     customerCode: row.customer_code,

@@ -1,4 +1,5 @@
 import { createCustomer } from "../../application/customer/create_customer.ts";
+import { findPossibleDuplicates } from "../../application/customer/find_possible_duplicates.ts";
 import { getCustomer } from "../../application/customer/get_customer.ts";
 import { queryCustomers } from "../../application/customer/query_customers.ts";
 import { updateCustomer } from "../../application/customer/update_customer.ts";
@@ -16,13 +17,14 @@ import {
   CUSTOMER_SORT_FIELDS,
   getCustomerRoute,
   listCustomersRoute,
+  possibleDuplicatesRoute,
   updateCustomerRoute,
   updateCustomerStatusRoute,
 } from "./customer_routes.ts";
 
 type SortField = typeof CUSTOMER_SORT_FIELDS[number];
 
-/** /customers: create or import, list, detail, update, status. */
+/** /customers: create or import, list, possible duplicates, detail, update, status. */
 export function customerRouter(deps: Dependencies) {
   return createRouter()
     .openapi(createCustomerRoute, async (c) => {
@@ -44,6 +46,14 @@ export function customerRouter(deps: Dependencies) {
         sort: parseSort<SortField>(sort),
       });
       return c.json(page, 200);
+    })
+    // Before /customers/{id}: Hono tries routes in order, and the id route would answer 400.
+    .openapi(possibleDuplicatesRoute, async (c) => {
+      const result = await findPossibleDuplicates(deps, {
+        user: c.get("user"),
+        ...c.req.valid("query"),
+      });
+      return c.json(result, 200);
     })
     .openapi(getCustomerRoute, async (c) => {
       const detail = await getCustomer(deps, { user: c.get("user"), id: c.req.valid("param").id });

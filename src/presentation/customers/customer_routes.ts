@@ -9,6 +9,7 @@ import {
   SourceSchema,
 } from "../../application/customer/create_customer_schema.ts";
 import { CUSTOMER_STATUSES } from "../../domain/customer/customer_status.ts";
+import { BUSINESS_DOMAINS } from "../../domain/shared/business_domain.ts";
 import {
   etagHeader,
   idempotencyKeyHeader,
@@ -24,6 +25,7 @@ import {
   IdParamSchema,
   keywordQuery,
   optionalIdQuery,
+  PossibleDuplicateSchema,
 } from "./customer_schemas.ts";
 
 export { CreateCustomerBodySchema };
@@ -165,5 +167,34 @@ export const updateCustomerStatusRoute = createRoute({
       content: json(CustomerDetailSchema),
     },
     ...problemResponses(400, 401, 403, 404, 409, 412, 413, 429),
+  },
+});
+
+export const PossibleDuplicatesQuerySchema = z.strictObject({
+  customerName: z.string().trim().min(1).max(200).openapi({
+    description: "Compared after NFKC, case folding and whitespace collapsing",
+  }),
+  businessDomain: z.enum(BUSINESS_DOMAINS).openapi({ description: "Must be one of the user's" }),
+  unifiedSocialCreditCode: z.string().trim().toUpperCase().regex(/^[0-9A-Z]{18}$/, {
+    message: "expected 18 letters or digits",
+  }).optional(),
+});
+
+export const possibleDuplicatesRoute = createRoute({
+  method: "get",
+  path: "/customers/possible-duplicates",
+  tags: ["Customers"],
+  summary: "Customers of a domain that may duplicate the one described",
+  description: "Customers of the domain whose company has the credit code (SAME_CREDIT_CODE, " +
+    "score 1) or whose normalised name has a trigram similarity of at least 0.6 (SIMILAR_NAME), " +
+    "best first, at most 20. Terminated and merged customers are left out.",
+  security: [{ bearerAuth: [] }],
+  request: { query: PossibleDuplicatesQuerySchema },
+  responses: {
+    200: {
+      description: "The candidates, best first",
+      content: json(z.object({ items: z.array(PossibleDuplicateSchema) })),
+    },
+    ...problemResponses(400, 401, 403, 429),
   },
 });
