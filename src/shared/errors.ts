@@ -70,6 +70,11 @@ export interface AppErrorOptions {
   /** Extra members of the problem document, e.g. the offending ids. */
   extensions?: Record<string, unknown>;
   cause?: unknown;
+  /**
+   * A status other than the code's usual one, where the contract names both (a merge of a
+   * customer into itself is 422 VALIDATION_FAILED, §10.6).
+   */
+  status?: number;
 }
 
 /** The one exception type of the service: a contract code plus a human detail. */
@@ -84,7 +89,7 @@ export class AppError extends Error {
     super(detail, { cause: options.cause });
     this.name = "AppError";
     this.code = code;
-    this.status = ERROR_STATUS[code];
+    this.status = options.status ?? ERROR_STATUS[code];
     this.errors = options.errors;
     this.headers = options.headers;
     this.extensions = options.extensions;

@@ -92,6 +92,7 @@ Deno.test("POST /customers creates and imports customers", withResources, async 
           customerName: "Acme Shanghai",
           businessDomain: GW,
           status: "PENDING",
+          mergedIntoId: null,
           source: "MANUAL",
           externalCode: null,
           contactName: "Li Lei",

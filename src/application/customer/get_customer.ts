@@ -30,6 +30,8 @@ export async function getCustomer(
     if (!detail) throw customerNotFound(command.id);
     await deps.cache.setJson(key, detail);
   }
+  // Details cached before merges existed lack the field; the contract says null, not absent.
+  detail.mergedIntoId ??= null;
   BusinessDomainGuard.ensureVisible(
     command.user,
     detail.businessDomain,

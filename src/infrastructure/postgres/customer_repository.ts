@@ -13,6 +13,7 @@ export interface CustomerRow {
   customer_name: string;
   business_domain: string;
   status: CustomerStatus;
+  merged_into_id: number | null;
   source: Source;
   external_code: string | null;
   contact_name: string | null;
@@ -31,7 +32,7 @@ export interface CustomerRow {
 /** The columns of a customer and its company summary (aliases `c` and `co`). */
 export const CUSTOMER_COLUMNS =
   `c.id, c.customer_code, c.customer_name, c.business_domain, c.status,
-  c.source, c.external_code, c.contact_name, c.contact_phone, c.remark, c.operation_uid,
+  c.merged_into_id, c.source, c.external_code, c.contact_name, c.contact_phone, c.remark, c.operation_uid,
   c.operation_name, c.version, c.created_at, c.updated_at, c.company_id, co.company_code,
   co.company_name`;
 
@@ -43,6 +44,7 @@ export function toCustomerView(row: CustomerRow): CustomerView {
     customerName: row.customer_name,
     businessDomain: row.business_domain,
     status: row.status,
+    mergedIntoId: row.merged_into_id,
     source: row.source,
     externalCode: row.external_code,
     contactName: row.contact_name,
@@ -71,7 +73,10 @@ export async function customerCodeExists(tx: Queryable, customerCode: string): P
 
 /** A customer to insert: the view's writable fields, with the company by id. */
 export type NewCustomer =
-  & Omit<CustomerView, "id" | "company" | "version" | "createdAt" | "updatedAt">
+  & Omit<
+    CustomerView,
+    "id" | "company" | "version" | "createdAt" | "updatedAt" | "mergedIntoId"
+  >
   & {
     companyId: number;
   };
@@ -186,6 +191,7 @@ export interface LockedCustomer {
   id: number;
   businessDomain: string;
   status: CustomerStatus;
+  mergedIntoId: number | null;
   version: number;
   customerName: string;
   contactName: string | null;
@@ -200,6 +206,7 @@ export async function lockCustomer(tx: Queryable, id: number): Promise<LockedCus
       id: number;
       business_domain: string;
       status: CustomerStatus;
+      merged_into_id: number | null;
       version: number;
       customer_name: string;
       contact_name: string | null;
@@ -207,13 +214,15 @@ export async function lockCustomer(tx: Queryable, id: number): Promise<LockedCus
       remark: string | null;
     }[]
   >`
-    select id, business_domain, status, version, customer_name, contact_name, contact_phone, remark
+    select id, business_domain, status, merged_into_id, version, customer_name, contact_name,
+      contact_phone, remark
     from customer where id = ${id} for update`;
   if (!row) return undefined;
   return {
     id: row.id,
     businessDomain: row.business_domain,
     status: row.status,
+    mergedIntoId: row.merged_into_id,
     version: row.version,
     customerName: row.customer_name,
     contactName: row.contact_name,

@@ -1,6 +1,7 @@
 import { createCustomer } from "../../application/customer/create_customer.ts";
 import { findPossibleDuplicates } from "../../application/customer/find_possible_duplicates.ts";
 import { getCustomer } from "../../application/customer/get_customer.ts";
+import { mergeCustomers } from "../../application/customer/merge_customers.ts";
 import { queryCustomers } from "../../application/customer/query_customers.ts";
 import { updateCustomer } from "../../application/customer/update_customer.ts";
 import { updateCustomerStatus } from "../../application/customer/update_customer_status.ts";
@@ -17,6 +18,7 @@ import {
   CUSTOMER_SORT_FIELDS,
   getCustomerRoute,
   listCustomersRoute,
+  mergeCustomerRoute,
   possibleDuplicatesRoute,
   updateCustomerRoute,
   updateCustomerStatusRoute,
@@ -24,7 +26,7 @@ import {
 
 type SortField = typeof CUSTOMER_SORT_FIELDS[number];
 
-/** /customers: create or import, list, possible duplicates, detail, update, status. */
+/** /customers: create or import, list, possible duplicates, detail, update, status, merge. */
 export function customerRouter(deps: Dependencies) {
   return createRouter()
     .openapi(createCustomerRoute, async (c) => {
@@ -78,6 +80,16 @@ export function customerRouter(deps: Dependencies) {
         ifMatch: parseIfMatch(c.req.valid("header")["if-match"]),
         status: body.status,
         reason: body.reason || undefined,
+      });
+      c.header("ETag", etag(detail.version));
+      return c.json(detail, 200);
+    })
+    .openapi(mergeCustomerRoute, async (c) => {
+      const detail = await mergeCustomers(deps, {
+        user: c.get("user"),
+        targetId: c.req.valid("param").id,
+        sourceId: c.req.valid("json").sourceCustomerId,
+        ifMatch: parseIfMatch(c.req.valid("header")["if-match"]),
       });
       c.header("ETag", etag(detail.version));
       return c.json(detail, 200);

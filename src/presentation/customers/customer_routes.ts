@@ -198,3 +198,37 @@ export const possibleDuplicatesRoute = createRoute({
     ...problemResponses(400, 401, 403, 429),
   },
 });
+
+export const MergeCustomerBodySchema = z.strictObject({
+  sourceCustomerId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).openapi({
+    description: "The duplicate customer merged into the one in the path (then TERMINATED)",
+  }),
+}).openapi("MergeCustomerRequest");
+
+export const mergeCustomerRoute = createRoute({
+  method: "post",
+  path: "/customers/{id}/merge",
+  tags: ["Customers"],
+  summary: "Merge a duplicate customer into this one",
+  description: "Both customers visible and in one business domain (else 422 DOMAIN_MISMATCH), " +
+    "different (else 422 VALIDATION_FAILED), neither merged nor terminated (else 409 " +
+    "INVALID_STATUS_TRANSITION). In one transaction the source's group memberships move to this " +
+    "customer (a group listing both keeps one), its sync records point here, it becomes " +
+    "TERMINATED with mergedIntoId, and one CustomerMerged event is written. If-Match is this " +
+    "customer's version.",
+  security: [{ bearerAuth: [] }],
+  request: {
+    params: IdParamSchema,
+    query: noQuery,
+    headers: ifMatchHeader,
+    body: { required: true, content: json(MergeCustomerBodySchema) },
+  },
+  responses: {
+    200: {
+      description: "The customer kept, with the source's groups",
+      headers: etagHeader,
+      content: json(CustomerDetailSchema),
+    },
+    ...problemResponses(400, 401, 403, 404, 409, 412, 413, 422, 429),
+  },
+});

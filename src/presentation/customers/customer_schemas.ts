@@ -25,6 +25,9 @@ const customerFields = {
   customerName: z.string(),
   businessDomain: z.string().openapi({ example: "GENERAL_WAREHOUSING" }),
   status: z.enum(CUSTOMER_STATUSES),
+  mergedIntoId: z.number().int().nullable().openapi({
+    description: "The customer this one was merged into (it is then TERMINATED), else null",
+  }),
   source: z.enum(SOURCES),
   externalCode: z.string().nullable(),
   contactName: z.string().nullable(),
