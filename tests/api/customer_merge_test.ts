@@ -188,6 +188,31 @@ Deno.test("POST /customers/{id}/merge (contract §10.6)", withResources, async (
       }
     });
 
+    await t.step("a merge and a member replacement at once never deadlock", async () => {
+      for (let round = 0; round < 5; round++) {
+        const [target, source] = await pair(env);
+        const other = await insertCustomer(env.db.sql);
+        const group = await createGroup(env, `Racing ${round}`);
+        await setMembers(env, group, [source.id]);
+        const [merged, replaced] = await Promise.all([
+          merge(env, target.id, source.id),
+          env.request("PUT", `/customer-groups/${group}/members`, {
+            as: USERS.admin,
+            body: { customerIds: [source.id, other.id] },
+          }),
+        ]);
+        assert.equal(merged.status, 200, await merged.clone().text());
+        // Replaced first: the merge moves the source's new row; replaced after: the source is
+        // terminated and refused as a member.
+        assert.ok([200, 422].includes(replaced.status), String(replaced.status));
+        const members = await membersOf(env, group);
+        assert.ok(!members.includes(source.id), `round ${round}: ${members}`);
+        if (replaced.status === 200) {
+          assert.deepEqual(members, [target.id, other.id].sort((a, b) => a - b));
+        }
+      }
+    });
+
     await t.step("merging a customer into itself is 422", async () => {
       const [a] = await pair(env);
       const body = await problemOf(await merge(env, a.id, a.id), 422, "VALIDATION_FAILED");
