@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { purgeExpiredIdempotencyKeys } from "../../src/application/idempotency/purge_expired_idempotency_keys.ts";
 import { requestFingerprint } from "../../src/domain/idempotency/idempotency_key.ts";
+import { createTestMysqlDatabase } from "../support/mysql.ts";
 import { startTestApp, type TestApp, withResources } from "../support/test_app.ts";
 import { type TestUser, USERS } from "../support/tokens.ts";
 
@@ -271,3 +272,39 @@ Deno.test("Idempotency-Key on POST routes (contract §10.4)", withResources, asy
     await env.close();
   }
 });
+
+Deno.test(
+  "an import under an Idempotency-Key is replayed, not run again",
+  withResources,
+  async () => {
+    const source = await createTestMysqlDatabase();
+    const env = await startTestApp("idempotency_import", {
+      env: { EXTERNAL_MYSQL_URL: source.url },
+    });
+    try {
+      const syncRows = async () =>
+        (await env.db.sql<{ n: number }[]>`
+        select count(*)::int as n from external_system_sync`)[0].n;
+      const body = { source: "RB" };
+      const first = await postWithKey(env, "/external-sync/import", "key-import", body, USERS.cold);
+      assert.equal(first.status, 200);
+      const summary = await first.text();
+      assert.ok(JSON.parse(summary).imported > 0);
+      const rows = await syncRows();
+      const events = (await counts(env)).events;
+      const again = await postWithKey(env, "/external-sync/import", "key-import", body, USERS.cold);
+      assert.equal(again.status, 200);
+      assert.equal(again.headers.get("idempotency-replayed"), "true");
+      // Without the key a second import would answer skipped rows and record FAILED rows again.
+      assert.equal(await again.text(), summary);
+      assert.equal(await syncRows(), rows);
+      assert.equal((await counts(env)).events, events);
+      const rerun = await env.request("POST", "/external-sync/import", { as: USERS.cold, body });
+      assert.equal(rerun.status, 200);
+      assert.notEqual(await rerun.text(), summary);
+    } finally {
+      await env.close();
+      await source.drop();
+    }
+  },
+);
