@@ -113,3 +113,27 @@ export async function recreateMysqlDatabase(adminUrl: string, database: string):
     await connection.end();
   }
 }
+
+/**
+ * `count` names of live customers spread over the table with their domain, for the
+ * possible-duplicate scenario: searching for a name that exists is the realistic case (a clerk
+ * about to create a customer that is already there), and the costliest, since it matches.
+ */
+export async function sampleCustomerNames(
+  url: string,
+  count: number,
+): Promise<{ name: string; domain: string }[]> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    // Every step-th id: spread over the table whatever its size (--quick seeds 10 000).
+    const [{ total }] = await sql<{ total: number }[]>`select count(*)::int as total from customer`;
+    const step = Math.max(1, Math.floor(total / (count * 2)));
+    const rows = await sql<{ customer_name: string; business_domain: string }[]>`
+      select customer_name, business_domain from customer
+      where status <> 'TERMINATED' and id % ${step} = 0
+      order by id limit ${count}`;
+    return rows.map((row) => ({ name: row.customer_name, domain: row.business_domain }));
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}

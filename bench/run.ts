@@ -15,6 +15,7 @@ import {
   mysqlDatabaseUrl,
   recreateMysqlDatabase,
   recreatePostgresDatabase,
+  sampleCustomerNames,
 } from "./bench_database.ts";
 import type { LoadResult } from "./load_generator.ts";
 import type { LoadScenario } from "./load_worker.ts";
@@ -416,7 +417,16 @@ async function main(): Promise<void> {
     ),
     headers: auth,
   }, settings.listConnections);
-  results.push(keyword, filtered);
+  const names = await sampleCustomerNames(url, 40);
+  const duplicates = await measure("(8) GET /customers/possible-duplicates", settings, {
+    urls: names.map(({ name, domain }) =>
+      `${service.url}/customers/possible-duplicates?customerName=${
+        encodeURIComponent(name)
+      }&businessDomain=${domain}`
+    ),
+    headers: auth,
+  }, settings.listConnections);
+  results.push(keyword, filtered, duplicates);
   const group = await groupScenario(service, token, url, settings.groupRuns);
   results.push(group);
   const rss = residentMiB(service.pid);
@@ -437,6 +447,7 @@ async function main(): Promise<void> {
     ...floorTargets(results[1], { throughput: 1.0, p99: 1.5, issue: 14 }),
     ...floorTargets(results[3], { throughput: 0.6, p99: 2, issue: 14 }),
     latencyTarget(keyword, "p95", 30),
+    latencyTarget(duplicates, "p95", 30),
     latencyTarget(group, "p95", 300),
     {
       name: `(6) sync-external over ${sync.rows} rows >= 3000 rows/s`,

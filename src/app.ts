@@ -9,6 +9,7 @@ import { healthRouter } from "./presentation/health/health_router.ts";
 import { metricsRouter } from "./presentation/metrics/metrics_router.ts";
 import { authenticate } from "./presentation/middleware/authenticate.ts";
 import { errorHandler, handleNotFound } from "./presentation/middleware/error_handler.ts";
+import { idempotency } from "./presentation/middleware/idempotency.ts";
 import { rateLimit } from "./presentation/middleware/rate_limit.ts";
 import { requestLogger, type RequestObserver } from "./presentation/middleware/request_logger.ts";
 import { requireAnyDomain } from "./presentation/middleware/require_any_domain.ts";
@@ -33,6 +34,9 @@ const PROTECTED_PATHS = [
   "/external-sync",
   "/external-sync/*",
 ];
+
+/** Writes that accept an Idempotency-Key (contract §10.4). */
+const IDEMPOTENT_POST_PATHS = ["/customers", "/customer-groups", "/external-sync/import"];
 
 /** Options of createApp beyond the dependencies. */
 export interface AppOptions {
@@ -65,6 +69,7 @@ export function createApp(deps: Dependencies, options: AppOptions = {}) {
   for (const path of PROTECTED_PATHS.filter((path) => path !== "/auth/me")) {
     app.use(path, anyDomain);
   }
+  app.on("POST", IDEMPOTENT_POST_PATHS, idempotency(deps));
 
   app.route("/", healthRouter(deps));
   app.route("/", metricsRouter(deps));

@@ -1,8 +1,12 @@
 import { createApp } from "./app.ts";
+import { purgeExpiredIdempotencyKeys } from "./application/idempotency/purge_expired_idempotency_keys.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { createDependencies } from "./dependencies.ts";
 import { migrate } from "./infrastructure/postgres/migrator.ts";
 import { configureLogging, logger } from "./shared/logger.ts";
+
+/** Expired Idempotency-Keys are deleted this often, a bounded batch per run (ADR 0100). */
+const IDEMPOTENCY_PURGE_INTERVAL_MS = 10 * 60 * 1000;
 
 function randomSecret(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
@@ -73,11 +77,18 @@ async function main(): Promise<void> {
     );
   }
 
+  const purge = setInterval(() => {
+    purgeExpiredIdempotencyKeys(deps).catch((error) =>
+      logger.warn("idempotency key purge failed", { error: (error as Error).message })
+    );
+  }, IDEMPOTENCY_PURGE_INTERVAL_MS);
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info("shutting down", { signal });
+    clearInterval(purge);
     const grace = new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_GRACE_MS));
     await Promise.race([server.shutdown(), grace]);
     await deps.close();

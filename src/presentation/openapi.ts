@@ -50,3 +50,13 @@ export const ifMatchHeader = z.object({
     description: 'The version the client last read, e.g. "3"; a stale one answers 412',
   }),
 });
+
+/** The `Idempotency-Key` request header of idempotent writes (contract §10.4). */
+export const idempotencyKeyHeader = z.object({
+  "idempotency-key": z.string().min(1).max(255).optional().openapi({
+    description: "1-255 printable ASCII characters, scoped to the user and kept 24 h. The same " +
+      "request again replays the first answer with `Idempotency-Replayed: true`; another request " +
+      "under the key is 422 IDEMPOTENCY_KEY_REUSED; while the first runs, 409 " +
+      "IDEMPOTENCY_KEY_IN_USE. 5xx answers are not kept.",
+  }),
+});

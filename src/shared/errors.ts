@@ -12,12 +12,14 @@ export const ERROR_STATUS = {
   COMPANY_DUPLICATED: 409,
   GROUP_DUPLICATED: 409,
   INVALID_STATUS_TRANSITION: 409,
+  IDEMPOTENCY_KEY_IN_USE: 409,
   VERSION_CONFLICT: 412,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   DOMAIN_MISMATCH: 422,
   GROUP_MEMBER_LIMIT_EXCEEDED: 422,
   INVALID_MEMBER: 422,
+  IDEMPOTENCY_KEY_REUSED: 422,
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,
   DINGTALK_UNAVAILABLE: 502,
@@ -40,12 +42,14 @@ const TITLES: Record<ErrorCode, string> = {
   COMPANY_DUPLICATED: "Company duplicated",
   GROUP_DUPLICATED: "Customer group duplicated",
   INVALID_STATUS_TRANSITION: "Invalid status transition",
+  IDEMPOTENCY_KEY_IN_USE: "Idempotency key in use",
   VERSION_CONFLICT: "Version conflict",
   PAYLOAD_TOO_LARGE: "Payload too large",
   UNSUPPORTED_MEDIA_TYPE: "Unsupported media type",
   DOMAIN_MISMATCH: "Business domain mismatch",
   GROUP_MEMBER_LIMIT_EXCEEDED: "Group member limit exceeded",
   INVALID_MEMBER: "Invalid group member",
+  IDEMPOTENCY_KEY_REUSED: "Idempotency key reused",
   RATE_LIMITED: "Too many requests",
   INTERNAL_ERROR: "Internal server error",
   DINGTALK_UNAVAILABLE: "DingTalk unavailable",
@@ -66,6 +70,11 @@ export interface AppErrorOptions {
   /** Extra members of the problem document, e.g. the offending ids. */
   extensions?: Record<string, unknown>;
   cause?: unknown;
+  /**
+   * A status other than the code's usual one, where the contract names both (a merge of a
+   * customer into itself is 422 VALIDATION_FAILED, §10.6).
+   */
+  status?: number;
 }
 
 /** The one exception type of the service: a contract code plus a human detail. */
@@ -80,7 +89,7 @@ export class AppError extends Error {
     super(detail, { cause: options.cause });
     this.name = "AppError";
     this.code = code;
-    this.status = ERROR_STATUS[code];
+    this.status = options.status ?? ERROR_STATUS[code];
     this.errors = options.errors;
     this.headers = options.headers;
     this.extensions = options.extensions;

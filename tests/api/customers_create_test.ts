@@ -92,6 +92,7 @@ Deno.test("POST /customers creates and imports customers", async (t) => {
           customerName: "Acme Shanghai",
           businessDomain: GW,
           status: "PENDING",
+          mergedIntoId: null,
           source: "MANUAL",
           externalCode: null,
           contactName: "Li Lei",

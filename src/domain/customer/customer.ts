@@ -13,6 +13,8 @@ export interface CustomerView {
   customerName: string;
   businessDomain: string;
   status: CustomerStatus;
+  /** The customer this one was merged into (then TERMINATED), else null (contract §10.6). */
+  mergedIntoId: number | null;
   source: Source;
   externalCode: string | null;
   contactName: string | null;

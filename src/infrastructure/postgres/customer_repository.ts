@@ -6,12 +6,14 @@ import { type CompanyRow, likePattern, toCompany } from "./company_repository.ts
 import type { Queryable, Sql } from "./database.ts";
 import { mapConstraintViolation } from "./errors.ts";
 
-interface CustomerRow {
+/** A customer row joined with its company summary, as CUSTOMER_COLUMNS selects it. */
+export interface CustomerRow {
   id: number;
   customer_code: string;
   customer_name: string;
   business_domain: string;
   status: CustomerStatus;
+  merged_into_id: number | null;
   source: Source;
   external_code: string | null;
   contact_name: string | null;
@@ -27,18 +29,22 @@ interface CustomerRow {
   company_name: string;
 }
 
-const CUSTOMER_COLUMNS = `c.id, c.customer_code, c.customer_name, c.business_domain, c.status,
-  c.source, c.external_code, c.contact_name, c.contact_phone, c.remark, c.operation_uid,
+/** The columns of a customer and its company summary (aliases `c` and `co`). */
+export const CUSTOMER_COLUMNS =
+  `c.id, c.customer_code, c.customer_name, c.business_domain, c.status,
+  c.merged_into_id, c.source, c.external_code, c.contact_name, c.contact_phone, c.remark, c.operation_uid,
   c.operation_name, c.version, c.created_at, c.updated_at, c.company_id, co.company_code,
   co.company_name`;
 
-function toCustomerView(row: CustomerRow): CustomerView {
+/** Maps a CUSTOMER_COLUMNS row to the Customer JSON. */
+export function toCustomerView(row: CustomerRow): CustomerView {
   return {
     id: row.id,
     customerCode: row.customer_code,
     customerName: row.customer_name,
     businessDomain: row.business_domain,
     status: row.status,
+    mergedIntoId: row.merged_into_id,
     source: row.source,
     externalCode: row.external_code,
     contactName: row.contact_name,
@@ -67,7 +73,10 @@ export async function customerCodeExists(tx: Queryable, customerCode: string): P
 
 /** A customer to insert: the view's writable fields, with the company by id. */
 export type NewCustomer =
-  & Omit<CustomerView, "id" | "company" | "version" | "createdAt" | "updatedAt">
+  & Omit<
+    CustomerView,
+    "id" | "company" | "version" | "createdAt" | "updatedAt" | "mergedIntoId"
+  >
   & {
     companyId: number;
   };
@@ -182,6 +191,7 @@ export interface LockedCustomer {
   id: number;
   businessDomain: string;
   status: CustomerStatus;
+  mergedIntoId: number | null;
   version: number;
   customerName: string;
   contactName: string | null;
@@ -203,6 +213,7 @@ export async function lockCustomer(
       id: number;
       business_domain: string;
       status: CustomerStatus;
+      merged_into_id: number | null;
       version: number;
       customer_name: string;
       contact_name: string | null;
@@ -210,7 +221,8 @@ export async function lockCustomer(
       remark: string | null;
     }[]
   >`
-    select id, business_domain, status, version, customer_name, contact_name, contact_phone, remark
+    select id, business_domain, status, merged_into_id, version, customer_name, contact_name,
+      contact_phone, remark
     from customer where id = ${id} and business_domain = any(${domains as string[]}::text[])
     for update`;
   if (!row) return undefined;
@@ -218,6 +230,7 @@ export async function lockCustomer(
     id: row.id,
     businessDomain: row.business_domain,
     status: row.status,
+    mergedIntoId: row.merged_into_id,
     version: row.version,
     customerName: row.customer_name,
     contactName: row.contact_name,

@@ -1,6 +1,8 @@
 import { createCustomer } from "../../application/customer/create_customer.ts";
+import { findPossibleDuplicates } from "../../application/customer/find_possible_duplicates.ts";
 import { recordRejectedCreate } from "../../application/customer/record_rejected_create.ts";
 import { getCustomer } from "../../application/customer/get_customer.ts";
+import { mergeCustomers } from "../../application/customer/merge_customers.ts";
 import { queryCustomers } from "../../application/customer/query_customers.ts";
 import { updateCustomer } from "../../application/customer/update_customer.ts";
 import { updateCustomerStatus } from "../../application/customer/update_customer_status.ts";
@@ -17,13 +19,15 @@ import {
   CUSTOMER_SORT_FIELDS,
   getCustomerRoute,
   listCustomersRoute,
+  mergeCustomerRoute,
+  possibleDuplicatesRoute,
   updateCustomerRoute,
   updateCustomerStatusRoute,
 } from "./customer_routes.ts";
 
 type SortField = typeof CUSTOMER_SORT_FIELDS[number];
 
-/** /customers: create or import, list, detail, update, status. */
+/** /customers: create or import, list, possible duplicates, detail, update, status, merge. */
 export function customerRouter(deps: Dependencies) {
   return createRouter()
     .openapi(createCustomerRoute, async (c) => {
@@ -45,6 +49,14 @@ export function customerRouter(deps: Dependencies) {
         sort: parseSort<SortField>(sort),
       });
       return c.json(page, 200);
+    })
+    // Before /customers/{id}: Hono tries routes in order, and the id route would answer 400.
+    .openapi(possibleDuplicatesRoute, async (c) => {
+      const result = await findPossibleDuplicates(deps, {
+        user: c.get("user"),
+        ...c.req.valid("query"),
+      });
+      return c.json(result, 200);
     })
     .openapi(getCustomerRoute, async (c) => {
       const view = await getCustomer(deps, { user: c.get("user"), id: c.req.valid("param").id });
@@ -68,6 +80,16 @@ export function customerRouter(deps: Dependencies) {
         ifMatch: parseIfMatch(c.req.valid("header")["if-match"]),
         status: body.status,
         reason: body.reason || undefined,
+      });
+      c.header("ETag", etag(detail.version));
+      return c.json(detail, 200);
+    })
+    .openapi(mergeCustomerRoute, async (c) => {
+      const detail = await mergeCustomers(deps, {
+        user: c.get("user"),
+        targetId: c.req.valid("param").id,
+        sourceId: c.req.valid("json").sourceCustomerId,
+        ifMatch: parseIfMatch(c.req.valid("header")["if-match"]),
       });
       c.header("ETag", etag(detail.version));
       return c.json(detail, 200);

@@ -9,7 +9,14 @@ import {
   SourceSchema,
 } from "../../application/customer/create_customer_schema.ts";
 import { CUSTOMER_STATUSES } from "../../domain/customer/customer_status.ts";
-import { etagHeader, ifMatchHeader, noQuery, problemResponses } from "../openapi.ts";
+import { BUSINESS_DOMAINS } from "../../domain/shared/business_domain.ts";
+import {
+  etagHeader,
+  idempotencyKeyHeader,
+  ifMatchHeader,
+  noQuery,
+  problemResponses,
+} from "../openapi.ts";
 import { pageQueryFields, pageSchema, sortQueryField } from "../pagination.ts";
 import {
   businessDomainQuery,
@@ -18,6 +25,7 @@ import {
   IdParamSchema,
   keywordQuery,
   optionalIdQuery,
+  PossibleDuplicateSchema,
 } from "./customer_schemas.ts";
 
 export { CreateCustomerBodySchema };
@@ -36,7 +44,11 @@ export const createCustomerRoute = createRoute({
     "With a remoteId (required unless the source is MANUAL) a sync record is written; a second " +
     "import of an already successful (source, remoteId) answers 200 with the existing customer.",
   security: [{ bearerAuth: [] }],
-  request: { query: noQuery, body: { required: true, content: json(CreateCustomerBodySchema) } },
+  request: {
+    query: noQuery,
+    headers: idempotencyKeyHeader,
+    body: { required: true, content: json(CreateCustomerBodySchema) },
+  },
   responses: {
     201: {
       description: "Created",
@@ -155,5 +167,68 @@ export const updateCustomerStatusRoute = createRoute({
       content: json(CustomerDetailSchema),
     },
     ...problemResponses(400, 401, 403, 404, 409, 412, 413, 429),
+  },
+});
+
+export const PossibleDuplicatesQuerySchema = z.strictObject({
+  customerName: z.string().trim().min(1).max(200).openapi({
+    description: "Compared after NFKC, case folding and whitespace collapsing",
+  }),
+  businessDomain: z.enum(BUSINESS_DOMAINS).openapi({ description: "Must be one of the user's" }),
+  unifiedSocialCreditCode: z.string().trim().toUpperCase().regex(/^[0-9A-Z]{18}$/, {
+    message: "expected 18 letters or digits",
+  }).optional(),
+});
+
+export const possibleDuplicatesRoute = createRoute({
+  method: "get",
+  path: "/customers/possible-duplicates",
+  tags: ["Customers"],
+  summary: "Customers of a domain that may duplicate the one described",
+  description: "Customers of the domain whose company has the credit code (SAME_CREDIT_CODE, " +
+    "score 1) or whose normalised name has a trigram similarity of at least 0.6 (SIMILAR_NAME), " +
+    "best first, at most 20. Terminated and merged customers are left out.",
+  security: [{ bearerAuth: [] }],
+  request: { query: PossibleDuplicatesQuerySchema },
+  responses: {
+    200: {
+      description: "The candidates, best first",
+      content: json(z.object({ items: z.array(PossibleDuplicateSchema) })),
+    },
+    ...problemResponses(400, 401, 403, 429),
+  },
+});
+
+export const MergeCustomerBodySchema = z.strictObject({
+  sourceCustomerId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).openapi({
+    description: "The duplicate customer merged into the one in the path (then TERMINATED)",
+  }),
+}).openapi("MergeCustomerRequest");
+
+export const mergeCustomerRoute = createRoute({
+  method: "post",
+  path: "/customers/{id}/merge",
+  tags: ["Customers"],
+  summary: "Merge a duplicate customer into this one",
+  description: "Both customers visible and in one business domain (else 422 DOMAIN_MISMATCH), " +
+    "different (else 422 VALIDATION_FAILED), neither merged nor terminated (else 409 " +
+    "INVALID_STATUS_TRANSITION). In one transaction the source's group memberships move to this " +
+    "customer (a group listing both keeps one), its sync records point here, it becomes " +
+    "TERMINATED with mergedIntoId, and one CustomerMerged event is written. If-Match is this " +
+    "customer's version.",
+  security: [{ bearerAuth: [] }],
+  request: {
+    params: IdParamSchema,
+    query: noQuery,
+    headers: ifMatchHeader,
+    body: { required: true, content: json(MergeCustomerBodySchema) },
+  },
+  responses: {
+    200: {
+      description: "The customer kept, with the source's groups",
+      headers: etagHeader,
+      content: json(CustomerDetailSchema),
+    },
+    ...problemResponses(400, 401, 403, 404, 409, 412, 413, 422, 429),
   },
 });

@@ -25,6 +25,9 @@ const customerFields = {
   customerName: z.string(),
   businessDomain: z.string().openapi({ example: "GENERAL_WAREHOUSING" }),
   status: z.enum(CUSTOMER_STATUSES),
+  mergedIntoId: z.number().int().nullable().openapi({
+    description: "The customer this one was merged into (it is then TERMINATED), else null",
+  }),
   source: z.enum(SOURCES),
   externalCode: z.string().nullable(),
   contactName: z.string().nullable(),
@@ -73,3 +76,12 @@ export const businessDomainQuery = z.enum(BUSINESS_DOMAINS).optional();
 export const keywordQuery = z.string().max(100).optional().openapi({
   description: "Case-insensitive substring of the name or the code",
 });
+
+/** One possible duplicate of GET /customers/possible-duplicates (contract §10.6). */
+export const PossibleDuplicateSchema = z.object({
+  customer: CustomerSchema,
+  score: z.number().min(0).max(1).openapi({
+    description: "1 for the same credit code, else the trigram similarity of the names",
+  }),
+  reasons: z.array(z.enum(["SAME_CREDIT_CODE", "SIMILAR_NAME"])),
+}).openapi("PossibleDuplicate");

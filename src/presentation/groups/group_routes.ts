@@ -1,7 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { BUSINESS_DOMAINS } from "../../domain/shared/business_domain.ts";
 import { GROUP_LIMITS } from "../../domain/group/customer_group.ts";
-import { etagHeader, ifMatchHeader, noQuery, problemResponses } from "../openapi.ts";
+import {
+  etagHeader,
+  idempotencyKeyHeader,
+  ifMatchHeader,
+  noQuery,
+  problemResponses,
+} from "../openapi.ts";
 import { pageQueryFields, pageSchema, sortQueryField } from "../pagination.ts";
 
 const MAX_MEMBERS_PER_REQUEST = GROUP_LIMITS.maxMemberMax;
@@ -70,6 +76,7 @@ export const createGroupRoute = createRoute({
   security: [{ bearerAuth: [] }],
   request: {
     query: noQuery,
+    headers: idempotencyKeyHeader,
     body: {
       required: true,
       content: { "application/json": { schema: CreateCustomerGroupSchema } },
@@ -83,7 +90,7 @@ export const createGroupRoute = createRoute({
         Location: { description: "/customer-groups/{id}", schema: { type: "string" } },
       },
     },
-    ...problemResponses(400, 401, 403, 409, 413, 429),
+    ...problemResponses(400, 401, 403, 409, 413, 422, 429),
   },
 });
 

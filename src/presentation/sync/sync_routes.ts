@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { SOURCES } from "../../domain/shared/source.ts";
 import { MAX_HTTP_IMPORT_ROWS } from "../../application/sync/import_external_customers.ts";
-import { noQuery, problemResponses } from "../openapi.ts";
+import { idempotencyKeyHeader, noQuery, problemResponses } from "../openapi.ts";
 import { pageQueryFields, pageSchema, sortQueryField } from "../pagination.ts";
 
 const RemoteIdSchema = z.string().trim().min(1).max(64);
@@ -68,6 +68,7 @@ export const importRoute = createRoute({
   security: [{ bearerAuth: [] }],
   request: {
     query: noQuery,
+    headers: idempotencyKeyHeader,
     body: { required: true, content: { "application/json": { schema: ImportRequestSchema } } },
   },
   responses: {
@@ -75,7 +76,7 @@ export const importRoute = createRoute({
       description: "Per-row outcome, also when some rows failed",
       content: { "application/json": { schema: ImportSummarySchema } },
     },
-    ...problemResponses(400, 401, 403, 413, 429, 503),
+    ...problemResponses(400, 401, 403, 409, 413, 422, 429, 503),
   },
 });
 
