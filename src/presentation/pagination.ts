@@ -6,6 +6,23 @@ export const pageQueryFields = {
   pageSize: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
 };
 
+/** Deepest row a page may reach (contract §10.3): OFFSET reads and drops every row before it. */
+export const MAX_PAGE_DEPTH = 10_000;
+
+/** A list query: the list's own fields plus page fields, with the page depth capped. */
+export function pagedQuery<S extends z.ZodRawShape>(shape: S) {
+  return z.strictObject({ ...shape, ...pageQueryFields }).superRefine((query, context) => {
+    const { page, pageSize } = query as { page: number; pageSize: number };
+    if (page * pageSize > MAX_PAGE_DEPTH) {
+      context.addIssue({
+        code: "custom",
+        path: ["page"],
+        message: `page * pageSize must be at most ${MAX_PAGE_DEPTH}; use cursor to walk further`,
+      });
+    }
+  });
+}
+
 /** A `sort` query field over an allow-list; a leading `-` sorts descending. */
 export function sortQueryField<const F extends string>(fields: readonly F[], fallback: string) {
   const values = fields.flatMap((field) => [field, `-${field}`]) as [string, ...string[]];

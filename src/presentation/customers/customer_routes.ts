@@ -10,7 +10,7 @@ import {
 } from "../../application/customer/create_customer_schema.ts";
 import { CUSTOMER_STATUSES } from "../../domain/customer/customer_status.ts";
 import { etagHeader, ifMatchHeader, noQuery, problemResponses } from "../openapi.ts";
-import { pageQueryFields, pageSchema, sortQueryField } from "../pagination.ts";
+import { pagedQuery, pageSchema, sortQueryField } from "../pagination.ts";
 import {
   businessDomainQuery,
   CustomerDetailSchema,
@@ -55,7 +55,7 @@ export const createCustomerRoute = createRoute({
   },
 });
 
-export const ListCustomersQuerySchema = z.strictObject({
+export const ListCustomersQuerySchema = pagedQuery({
   keyword: keywordQuery,
   businessDomain: businessDomainQuery,
   status: z.enum(CUSTOMER_STATUSES).optional(),
@@ -63,7 +63,6 @@ export const ListCustomersQuerySchema = z.strictObject({
   companyId: optionalIdQuery,
   groupId: optionalIdQuery,
   sort: sortQueryField(CUSTOMER_SORT_FIELDS, "-createdAt"),
-  ...pageQueryFields,
 });
 
 export const listCustomersRoute = createRoute({

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { BUSINESS_DOMAINS } from "../../domain/shared/business_domain.ts";
 import { GROUP_LIMITS } from "../../domain/group/customer_group.ts";
 import { etagHeader, ifMatchHeader, noQuery, problemResponses } from "../openapi.ts";
-import { pageQueryFields, pageSchema, sortQueryField } from "../pagination.ts";
+import { pagedQuery, pageSchema, sortQueryField } from "../pagination.ts";
 
 const MAX_MEMBERS_PER_REQUEST = GROUP_LIMITS.maxMemberMax;
 
@@ -94,8 +94,7 @@ export const listGroupsRoute = createRoute({
   summary: "List the groups of the user's business domains, with member counts",
   security: [{ bearerAuth: [] }],
   request: {
-    query: z.strictObject({
-      ...pageQueryFields,
+    query: pagedQuery({
       businessDomain: z.enum(BUSINESS_DOMAINS).optional(),
       keyword: z.string().max(100).optional().openapi({
         description: "Case-insensitive substring of the group name",
