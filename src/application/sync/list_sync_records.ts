@@ -9,9 +9,11 @@ import {
   type SyncStatus,
 } from "../../infrastructure/postgres/external_sync_repository.ts";
 import { listEnabledDomainCodes } from "../../infrastructure/postgres/role_mapping_repository.ts";
+import type { Page } from "../../presentation/pagination.ts";
+import { pageAnswer, pageStart, type PagingInput } from "../shared/list_paging.ts";
 
 /** The command of listSyncRecords. */
-export interface ListSyncRecordsCommand {
+export interface ListSyncRecordsCommand extends PagingInput {
   user: CurrentUser;
   entityType?: SyncEntityType;
   entityId?: number;
@@ -20,8 +22,6 @@ export interface ListSyncRecordsCommand {
   syncStatus?: SyncStatus;
   /** Order by sync time (ties by id); newest first unless `asc`. */
   direction?: "asc" | "desc";
-  page: number;
-  pageSize: number;
 }
 
 /**
@@ -32,12 +32,23 @@ export interface ListSyncRecordsCommand {
 export async function listSyncRecords(
   deps: Dependencies,
   command: ListSyncRecordsCommand,
-): Promise<{ items: SyncRecordView[]; page: number; pageSize: number; total: number }> {
-  const { user, page, pageSize } = command;
+): Promise<Page<SyncRecordView>> {
+  const { user } = command;
   const visible = BusinessDomainGuard.visibleDomains(user);
   const enabled = await listEnabledDomainCodes(deps.db.readSql);
   const holdsAll = enabled.every((code) => visible.includes(code));
-  const { items, total } = await listSyncRecordRows(deps.db.readSql, {
+  const scope = {
+    list: "external-sync",
+    filters: {
+      entityType: command.entityType,
+      entityId: command.entityId,
+      remoteId: command.remoteId,
+      source: command.source,
+      syncStatus: command.syncStatus,
+    },
+    sort: command.direction === "asc" ? "createdAt" : "-createdAt",
+  };
+  const { items, next, total } = await listSyncRecordRows(deps.db.readSql, {
     entityType: command.entityType,
     entityId: command.entityId,
     remoteId: command.remoteId,
@@ -45,8 +56,7 @@ export async function listSyncRecords(
     syncStatus: command.syncStatus,
     domains: holdsAll ? "all" : visible,
     direction: command.direction,
-    page,
-    pageSize,
+    ...pageStart(deps.config, scope, command),
   });
-  return { items, page, pageSize, total };
+  return { items, ...pageAnswer(deps.config, scope, command, next), total };
 }

@@ -1,5 +1,7 @@
 import type { Source } from "../../domain/shared/source.ts";
+import type { ListPosition } from "../../shared/list_cursor.ts";
 import type { Queryable } from "./database.ts";
+import { afterPosition, sliceNext, sortKeyText } from "./keyset.ts";
 
 export type SyncEntityType = "CUSTOMER" | "COMPANY";
 export type SyncStatus = "SUCCESS" | "FAILED";
@@ -125,8 +127,10 @@ export interface SyncRecordQuery {
   domains: string[] | "all";
   /** `desc` (default): newest first. */
   direction?: "asc" | "desc";
-  page: number;
-  pageSize: number;
+  limit: number;
+  offset: number;
+  /** Start after this position of `synced_at, id` (a cursor) instead of at `offset`. */
+  after?: ListPosition;
 }
 
 interface SyncRecordRow {
@@ -145,23 +149,38 @@ interface SyncRecordRow {
   total: number;
 }
 
-/** A page of sync records by `synced_at, id` (newest first by default), with the total count. */
+/**
+ * A page of sync records by `synced_at, id` (newest first by default), where the next page
+ * starts, and the total count of the filter.
+ */
 export async function listSyncRecords(
   sql: Queryable,
   query: SyncRecordQuery,
-): Promise<{ items: SyncRecordView[]; total: number }> {
+): Promise<{ items: SyncRecordView[]; next: ListPosition | null; total: number }> {
   const direction = query.direction === "asc" ? sql`asc` : sql`desc`;
-  const rows = await sql<SyncRecordRow[]>`
+  const after = afterPosition(sql, {
+    column: "synced_at",
+    idColumn: "id",
+    kind: "timestamp",
+    direction: query.direction ?? "desc",
+  }, query.after);
+  // The window counts the filter before LIMIT; after a cursor it would count only the rest.
+  const rows = await sql<(SyncRecordRow & { cursor_key: string })[]>`
     select id, entity_type, entity_id, source, remote_id, business_domain, sync_status,
-      error_code, error_message, trace_id, operation_uid, synced_at, count(*) over () as total
+      error_code, error_message, trace_id, operation_uid, synced_at, count(*) over () as total,
+      ${sortKeyText(sql, "synced_at", "timestamp")} as cursor_key
     from external_system_sync
-    ${syncRecordConditions(sql, query)}
+    ${syncRecordConditions(sql, query)} and ${after}
     order by synced_at ${direction}, id ${direction}
-    limit ${query.pageSize} offset ${(query.page - 1) * query.pageSize}`;
-  const total = rows.length > 0 ? Number(rows[0].total) : await countSyncRecords(sql, query);
+    limit ${query.limit + 1} offset ${query.offset}`;
+  const total = rows.length > 0 && !query.after
+    ? Number(rows[0].total)
+    : await countSyncRecords(sql, query);
+  const { rows: kept, next } = sliceNext(rows, query.limit);
   return {
     total,
-    items: rows.map((row) => ({
+    next,
+    items: kept.map((row) => ({
       id: row.id,
       entityType: row.entity_type,
       entityId: row.entity_id,
