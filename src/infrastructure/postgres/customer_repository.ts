@@ -526,3 +526,63 @@ export async function countCustomers(
     ) matches`;
   return row.total;
 }
+
+/** Batches of customers read from a server-side cursor; close() ends the query. */
+export interface CustomerBatches {
+  /** The next batch, or null after the last. */
+  next(): Promise<CustomerView[] | null>;
+  /** Stops the query (also mid-way) and ends its read transaction. */
+  close(): Promise<void>;
+}
+
+/**
+ * Every customer of the filter in the sort order, `batchRows` at a time from a server-side
+ * cursor (a portal read with Execute row limits): memory stays one batch whatever the count.
+ * The connection is held in a read transaction until close() (ADR 0112).
+ */
+export async function openCustomerBatches(
+  sql: Sql,
+  filter: CustomerFilter,
+  sort: CustomerSort,
+  batchRows: number,
+): Promise<CustomerBatches> {
+  const column = sql(SORT_COLUMNS[sort.field]);
+  const direction = sort.direction === "desc" ? sql`desc` : sql`asc`;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => release = resolve);
+  const opened = Promise.withResolvers<AsyncIterator<CustomerRow[]>>();
+  const transaction = sql.begin(async (tx) => {
+    // A keyword plan made with the real keyword (ADR 0007). The portal stays open while the
+    // client reads, so the pool's per-statement timeout would cut slow downloads: allow longer.
+    await tx`set local plan_cache_mode = force_custom_plan`;
+    await tx`set local statement_timeout = '30min'`;
+    const query = tx<CustomerRow[]>`
+      select ${sql.unsafe(CUSTOMER_COLUMNS)}
+      from customer c join company co on co.id = c.company_id
+      where ${customerWhere(tx, filter)}
+      order by ${column} ${direction}, c.id ${direction}`;
+    opened.resolve(query.cursor(batchRows)[Symbol.asyncIterator]());
+    await released;
+  }).catch((error) => opened.reject(error));
+  const iterator = await opened.promise;
+  let pending: Promise<unknown> = Promise.resolve();
+  let closed = false;
+  return {
+    async next() {
+      if (closed) return null;
+      const step = iterator.next();
+      pending = step.catch(() => {});
+      const { value, done } = await step;
+      return done ? null : value.map(toCustomerView);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      // return() closes the portal only between batches: a batch in flight is awaited first.
+      await pending;
+      await iterator.return?.();
+      release();
+      await transaction;
+    },
+  };
+}
