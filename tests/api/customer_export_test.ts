@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
+import { configureLogging } from "../../src/shared/logger.ts";
 import { CUSTOMER_CSV_FIELDS } from "../../src/presentation/customers/customer_csv.ts";
 import { insertCompany, insertCustomer } from "../support/fixtures.ts";
 import { startTestApp, type TestApp, withResources } from "../support/test_app.ts";
-import { type TestUser, USERS } from "../support/tokens.ts";
+import { signTestToken, type TestUser, USERS } from "../support/tokens.ts";
 import { TRICKY_NAMES } from "../support/tricky_names.ts";
 
 /** RFC 4180 parsing, enough for the export: quoted cells with "", commas and line breaks. */
@@ -184,7 +185,9 @@ Deno.test(
   "an export reads as the client reads and stops when the client goes away",
   withResources,
   async () => {
-    const env = await startTestApp("customer_export_cancel");
+    const env = await startTestApp("customer_export_cancel", {
+      env: { DATABASE_STATEMENT_TIMEOUT_MS: "120000" },
+    });
     try {
       const sql = env.deps.db.sql;
       const company = await insertCompany(sql);
@@ -226,6 +229,64 @@ Deno.test(
       assert.ok(lists.every((list) => list.status === 200));
       await Promise.all(lists.map((list) => list.body?.cancel()));
     } finally {
+      await env.close();
+    }
+  },
+);
+
+Deno.test(
+  "a client that drops the connection mid-export ends the query on a real server",
+  withResources,
+  async () => {
+    const env = await startTestApp("customer_export_disconnect", {
+      env: { DATABASE_STATEMENT_TIMEOUT_MS: "120000" },
+    });
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      env.app.fetch,
+    );
+    try {
+      const sql = env.deps.db.sql;
+      const company = await insertCompany(sql);
+      await sql`
+        insert into customer (customer_code, customer_name, company_id, business_domain, status,
+          source, operation_uid, operation_name, remark)
+        select 'NET-' || n, 'Net ' || n, ${company.id}, 'GENERAL_WAREHOUSING',
+          'ACTIVE', 'MANUAL', 'test', 'Test', repeat('备注', 300)
+        from generate_series(1, 20000) as n`;
+      const exporting = async () =>
+        (await sql<{ n: number }[]>`
+          select count(*)::int as n from pg_stat_activity
+          where datname = ${env.db.name} and pid <> pg_backend_pid() and state <> 'idle'
+            and query like '%from customer c join company co%'`)[0].n;
+
+      const lines: string[] = [];
+      configureLogging({ level: "info", sink: (line) => lines.push(line) });
+      const controller = new AbortController();
+      const response = await fetch(`http://127.0.0.1:${server.addr.port}/customers/export`, {
+        headers: { authorization: `Bearer ${await signTestToken(USERS.admin)}` },
+        signal: controller.signal,
+      });
+      assert.equal(response.status, 200);
+      const reader = response.body!.getReader();
+      await reader.read();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(await exporting(), 1, "the export is open, paused by the unread socket");
+      controller.abort();
+      await reader.closed.catch(() => {});
+      let open = 1;
+      for (let i = 0; i < 100 && open > 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        open = await exporting();
+      }
+      assert.equal(open, 0, "the disconnect closed the cursor and its transaction");
+      const cancelled = lines.map((line) => JSON.parse(line)).find((line) =>
+        line.msg === "customer export cancelled by the client"
+      );
+      assert.ok(cancelled && cancelled.rows < 20000, "stopped before the end");
+    } finally {
+      configureLogging({ level: "error", sink: (line) => console.log(line) });
+      await server.shutdown();
       await env.close();
     }
   },

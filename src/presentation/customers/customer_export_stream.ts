@@ -32,6 +32,7 @@ export function customerExportStream(
     : (batch: Parameters<typeof csvLine>[0][]) =>
       batch.map((customer) => `${JSON.stringify(customer)}\n`).join("");
   let rows = 0;
+  let cancelled = false;
   return new ReadableStream<Uint8Array>({
     start(controller) {
       if (format === "csv") controller.enqueue(encoder.encode(UTF8_BOM + csvHeader()));
@@ -39,6 +40,8 @@ export function customerExportStream(
     async pull(controller) {
       try {
         const batch = await batches.next();
+        // Cancelled while this batch was read: cancel() closes the cursor, nothing to send.
+        if (cancelled) return;
         if (batch === null) {
           await batches.close();
           controller.close();
@@ -58,6 +61,7 @@ export function customerExportStream(
       }
     },
     async cancel() {
+      cancelled = true;
       logger.info("customer export cancelled by the client", { trace_id: log.traceId, rows });
       await batches.close();
     },
