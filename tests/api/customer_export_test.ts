@@ -144,6 +144,12 @@ Deno.test(
         assert.ok(text.endsWith("\n"));
         const lines = text.slice(0, -1).split("\n").map((line) => JSON.parse(line));
         assert.deepEqual(lines, (await listAll(env, query, USERS.std)).items);
+        // The CSV header is the Customer JSON field names, company flattened: a new Customer
+        // field must join CUSTOMER_CSV_FIELDS.
+        const flattened = Object.keys(lines[0]).flatMap((key) =>
+          key === "company" ? ["companyCode", "companyName"] : [key]
+        );
+        assert.deepEqual([...CUSTOMER_CSV_FIELDS], flattened);
       });
 
       await t.step(
