@@ -2,6 +2,7 @@ import type { Dependencies } from "../../dependencies.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import {
   type CustomerBatches,
+  keysetCustomerBatches,
   openCustomerBatches,
 } from "../../infrastructure/postgres/customer_repository.ts";
 import { customerFilter, type CustomerListFilters } from "./query_customers.ts";
@@ -18,5 +19,9 @@ export async function exportCustomers(
   { user, ...filters }: { user: CurrentUser } & CustomerListFilters,
 ): Promise<CustomerBatches> {
   const filter = customerFilter(user, filters);
-  return await openCustomerBatches(deps.db.readSql, filter, filters.sort, EXPORT_BATCH_ROWS);
+  // The embedded database has one connection: a cursor held open during the download would
+  // stall every other request (ADR 0112).
+  return deps.db.kind === "embedded"
+    ? keysetCustomerBatches(deps.db.readSql, filter, filters.sort, EXPORT_BATCH_ROWS)
+    : await openCustomerBatches(deps.db.readSql, filter, filters.sort, EXPORT_BATCH_ROWS);
 }

@@ -586,3 +586,37 @@ export async function openCustomerBatches(
     },
   };
 }
+
+/**
+ * The same batches read page by page by keyset, each in its own short statement: for the
+ * embedded database, whose single connection a held-open cursor would take from every other
+ * request for the whole download (ADR 0112). No snapshot, but no row that existed when the
+ * export began is repeated or skipped.
+ */
+export function keysetCustomerBatches(
+  sql: Queryable,
+  filter: CustomerFilter,
+  sort: CustomerSort,
+  batchRows: number,
+): CustomerBatches {
+  let after: ListPosition | undefined;
+  let done = false;
+  return {
+    async next() {
+      if (done) return null;
+      const slice = await queryCustomerPage(sql, filter, {
+        sort,
+        limit: batchRows,
+        offset: 0,
+        after,
+      });
+      if (slice.next) after = slice.next;
+      else done = true;
+      return slice.items.length > 0 ? slice.items : null;
+    },
+    close() {
+      done = true;
+      return Promise.resolve();
+    },
+  };
+}
