@@ -224,6 +224,24 @@ Deno.test(
         }]);
       });
 
+      await t.step("the OpenAPI document describes cursor, nextCursor and the export", async () => {
+        const document = await (await env.request("GET", "/openapi.json")).json();
+        for (const path of ["/customers", "/companies", "/customer-groups", "/external-sync"]) {
+          const names = document.paths[path].get.parameters.map((p: { name: string }) => p.name);
+          assert.ok(names.includes("cursor") && names.includes("page"), path);
+        }
+        const page = document.components.schemas.CustomerPage;
+        assert.ok(page.required.includes("nextCursor"));
+        assert.deepEqual(page.properties.nextCursor.type, ["string", "null"]);
+        assert.deepEqual(page.properties.page.type, ["integer", "null"]);
+        const exported = document.paths["/customers/export"].get;
+        assert.deepEqual(Object.keys(exported.responses["200"].content).sort(), [
+          "application/x-ndjson",
+          "text/csv",
+        ]);
+        assert.ok(!exported.parameters.some((p: { name: string }) => p.name === "cursor"));
+      });
+
       await t.step("the total stays the filter's total on pages reached by cursor", async () => {
         const first = await getPage(env, "/customers?keyword=walk&pageSize=4");
         const second = await getPage(

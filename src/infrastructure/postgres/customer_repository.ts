@@ -4,9 +4,9 @@ import type { CustomerStatus } from "../../domain/customer/customer_status.ts";
 import type { Source } from "../../domain/shared/source.ts";
 import { type CompanyRow, likePattern, toCompany } from "./company_repository.ts";
 import type { Queryable, Sql } from "./database.ts";
+import type { ListPosition } from "../../shared/list_cursor.ts";
 import { afterPosition, sliceNext, sortKeyText } from "./keyset.ts";
 import { mapUniqueViolation } from "./unique_violation.ts";
-import type { ListPosition } from "../../shared/list_cursor.ts";
 
 interface CustomerRow {
   id: number;
