@@ -17,6 +17,7 @@ import {
   recreatePostgresDatabase,
   sampleCustomerNames,
 } from "./bench_database.ts";
+import { cursorWalk, exportRun } from "./list_export_scenarios.ts";
 import type { LoadResult } from "./load_generator.ts";
 import type { LoadScenario } from "./load_worker.ts";
 import {
@@ -431,6 +432,20 @@ async function main(): Promise<void> {
   results.push(group);
   const rss = residentMiB(service.pid);
   progress(`service RSS after the load: ${rss} MiB`);
+  const customerCount = await countSeededCustomers(url);
+  progress("(8) walking every customer by cursor, 100 per page");
+  const walked = await cursorWalk(service.url, token);
+  progress(
+    `(8) cursor walk: ${walked.rows} rows in ${walked.pages} pages, ${walked.rowsPerSecond} ` +
+      `rows/s, ${walked.repeated} repeated`,
+  );
+  progress("(9) exporting every customer as CSV");
+  const exported = await exportRun(service.url, token, service.pid);
+  progress(
+    `(9) export: ${exported.rows} rows, ${(exported.bytes / 1048576).toFixed(1)} MiB in ` +
+      `${exported.seconds.toFixed(1)} s, ${exported.rowsPerSecond} rows/s, RSS ` +
+      `${exported.rssBeforeMiB} -> peak ${exported.peakRssMiB} MiB`,
+  );
   await service.stop();
 
   const sync = await syncScenario(settings, serviceEnv({}));
@@ -455,6 +470,17 @@ async function main(): Promise<void> {
       measured: `${rowsPerSecond} rows/s (${sync.wallSeconds.toFixed(1)} s wall)`,
     },
     { name: "(7) service RSS after the load <= 150 MB", pass: rss <= 150, measured: `${rss} MiB` },
+    {
+      name: `(8) cursor walk of ${customerCount} customers: every row once`,
+      pass: walked.rows === customerCount && walked.repeated === 0,
+      measured: `${walked.rows} rows, ${walked.repeated} repeated, ${walked.rowsPerSecond} rows/s`,
+    },
+    {
+      name: `(9) export of ${customerCount} customers: every row, peak RSS <= 150 MB`,
+      pass: exported.rows === customerCount && exported.peakRssMiB <= 150,
+      measured: `${exported.rows} rows, ${exported.rowsPerSecond} rows/s, ` +
+        `peak ${exported.peakRssMiB} MiB`,
+    },
     {
       name: "(7) spawn to /readyz 200 <= 1.5 s (external Postgres)",
       pass: service.readyMs <= 1_500,
@@ -482,6 +508,8 @@ async function main(): Promise<void> {
           results,
           sync: { ...sync, rowsPerSecond },
           rss,
+          cursorWalk: walked,
+          export: exported,
           readyMs: [service.readyMs, uncachedService.readyMs],
           targets,
         },

@@ -32,6 +32,7 @@ const environmentSchema = z.object({
   EXTERNAL_MYSQL_URL: url(["mysql:"]).optional(),
   JWT_SECRET: z.string().min(32, "must be at least 32 bytes").optional(),
   JWT_PUBLIC_KEY: optionalString,
+  CURSOR_SECRET: z.string().min(32, "must be at least 32 bytes").optional(),
   JWT_JWKS_URL: url(["http:", "https:"]).optional(),
   JWT_PRIVATE_KEY: optionalString,
   JWT_ISSUER: z.string().trim().min(1).default("customer-service"),

@@ -51,7 +51,7 @@ Deno.test(
         sort: SORTS[0],
         limit: 1000,
         offset: 0,
-      })).length;
+      })).items.length;
       assert.equal(expectedTotal, 35);
 
       const plans = {
@@ -66,8 +66,13 @@ Deno.test(
               const expected = await queryCustomerPage(sql, filter, { sort, ...page });
               const found = await searchCustomers(sql, filter, { sort, ...page }, options);
               const label = `${sort.field} ${sort.direction} ${page.offset}+${page.limit}`;
-              assert.deepEqual(found.items.map((c) => c.id), expected.map((c) => c.id), label);
-              assert.deepEqual(found.items, expected, label);
+              assert.deepEqual(
+                found.items.map((c) => c.id),
+                expected.items.map((c) => c.id),
+                label,
+              );
+              assert.deepEqual(found.items, expected.items, label);
+              assert.deepEqual(found.next, expected.next, label);
               assert.equal(found.total, Math.min(expectedTotal, options.cap + 1), label);
             }
           }
@@ -75,7 +80,7 @@ Deno.test(
       }
 
       await t.step("the reference itself breaks ties by id in the sort's direction", async () => {
-        const page = await queryCustomerPage(sql, filter, {
+        const { items: page } = await queryCustomerPage(sql, filter, {
           sort: { field: "customerName", direction: "desc" },
           limit: 50,
           offset: 0,
@@ -94,7 +99,7 @@ Deno.test(
           limit: 20,
           offset: 0,
         }, { cap: 5 });
-        assert.deepEqual(found, { items: [], total: 0 });
+        assert.deepEqual(found, { items: [], next: null, total: 0 });
       });
     } finally {
       await env.close();

@@ -8,29 +8,29 @@ import {
   queryCompanies as queryCompanyPage,
 } from "../../infrastructure/postgres/company_repository.ts";
 import type { Page } from "../../presentation/pagination.ts";
+import { pageAnswer, pageStart, type PagingInput, sortName } from "../shared/list_paging.ts";
 
 /** A page of companies that have a customer in the user's domains (or the one filtered on). */
 export async function queryCompanies(
-  deps: Pick<Dependencies, "db">,
+  deps: Pick<Dependencies, "db" | "config">,
   command: {
     user: CurrentUser;
     keyword?: string;
     businessDomain?: string;
     sort: CompanyFilter["sort"];
-    page: number;
-    pageSize: number;
-  },
+  } & PagingInput,
 ): Promise<Page<Company>> {
   const domains = BusinessDomainGuard.filterDomains(command.user, command.businessDomain);
   const filter = { domains, keyword: command.keyword };
-  const [items, total] = await Promise.all([
-    queryCompanyPage(deps.db.readSql, {
-      ...filter,
-      sort: command.sort,
-      limit: command.pageSize,
-      offset: (command.page - 1) * command.pageSize,
-    }),
+  const scope = {
+    list: "companies",
+    filters: { keyword: command.keyword, businessDomain: command.businessDomain },
+    sort: sortName(command.sort),
+  };
+  const start = pageStart(deps.config, scope, command);
+  const [{ items, next }, total] = await Promise.all([
+    queryCompanyPage(deps.db.readSql, { ...filter, sort: command.sort, ...start }),
     countCompanies(deps.db.readSql, filter),
   ]);
-  return { items, page: command.page, pageSize: command.pageSize, total };
+  return { items, ...pageAnswer(deps.config, scope, command, next), total };
 }

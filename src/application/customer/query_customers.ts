@@ -7,11 +7,14 @@ import type { Source } from "../../domain/shared/source.ts";
 import {
   countCustomers,
   type CustomerFilter,
+  type CustomerPageStart,
   type CustomerSort,
   queryCustomerPage,
   searchCustomers,
 } from "../../infrastructure/postgres/customer_repository.ts";
 import type { Page } from "../../presentation/pagination.ts";
+import type { ListScope } from "../../shared/list_cursor.ts";
+import { pageAnswer, pageStart, type PagingInput, sortName } from "../shared/list_paging.ts";
 
 /**
  * `total` counts matches exactly up to this many; beyond, it is this many and `totalIsCapped` is
@@ -20,8 +23,8 @@ import type { Page } from "../../presentation/pagination.ts";
  */
 export const TOTAL_CAP = 1_000;
 
-/** The filters, sort and page of GET /customers. */
-export interface QueryCustomersInput {
+/** The filters and sort of GET /customers (and of its export). */
+export interface CustomerListFilters {
   keyword?: string;
   businessDomain?: string;
   status?: CustomerStatus;
@@ -29,38 +32,48 @@ export interface QueryCustomersInput {
   companyId?: number;
   groupId?: number;
   sort: CustomerSort;
-  page: number;
-  pageSize: number;
+}
+
+/** The filters, sort and page (or cursor) of GET /customers. */
+export type QueryCustomersInput = CustomerListFilters & PagingInput;
+
+/** What a customer cursor is bound to: the request's filters and sort, not the user. */
+export function customerListScope(input: CustomerListFilters): ListScope {
+  const { sort, ...filters } = input;
+  return { list: "customers", filters, sort: sortName(sort) };
+}
+
+/** The repository filter of a request: its filters within the user's domains. */
+export function customerFilter(user: CurrentUser, input: CustomerListFilters): CustomerFilter {
+  return {
+    domains: BusinessDomainGuard.filterDomains(user, input.businessDomain),
+    keyword: input.keyword,
+    status: input.status,
+    source: input.source,
+    companyId: input.companyId,
+    groupId: input.groupId,
+  };
 }
 
 /** A page of customers, always restricted to the user's domains (403 for a foreign filter). */
 export async function queryCustomers(
-  deps: Pick<Dependencies, "db">,
-  command: { user: CurrentUser } & QueryCustomersInput,
+  deps: Pick<Dependencies, "db" | "config">,
+  { user, page: pageNumber, pageSize, cursor, ...input }:
+    & { user: CurrentUser }
+    & QueryCustomersInput,
 ): Promise<Page<CustomerView>> {
-  const domains = BusinessDomainGuard.filterDomains(command.user, command.businessDomain);
-  const filter = {
-    domains,
-    keyword: command.keyword,
-    status: command.status,
-    source: command.source,
-    companyId: command.companyId,
-    groupId: command.groupId,
-  };
-  const page = {
-    sort: command.sort,
-    limit: command.pageSize,
-    offset: (command.page - 1) * command.pageSize,
-  };
+  const filter = customerFilter(user, input);
+  const scope = customerListScope(input);
+  const paging = { page: pageNumber, pageSize, cursor };
+  const page = { sort: input.sort, ...pageStart(deps.config, scope, paging) };
   // A keyword's plan depends on how many customers match (ADR 0063); other filters are served by
   // the (domain, status, created_at) indexes whatever the count.
-  const { items, total } = filter.keyword
+  const { items, next, total } = filter.keyword
     ? await searchCustomers(deps.db.readSql, filter, page, { cap: TOTAL_CAP })
     : await listCustomers(deps.db.readSql, filter, page);
   return {
     items,
-    page: command.page,
-    pageSize: command.pageSize,
+    ...pageAnswer(deps.config, scope, paging, next),
     total: Math.min(total, TOTAL_CAP),
     totalIsCapped: total > TOTAL_CAP,
   };
@@ -69,11 +82,11 @@ export async function queryCustomers(
 async function listCustomers(
   sql: Dependencies["db"]["readSql"],
   filter: CustomerFilter,
-  page: { sort: CustomerSort; limit: number; offset: number },
+  page: CustomerPageStart,
 ) {
-  const [items, total] = await Promise.all([
+  const [slice, total] = await Promise.all([
     queryCustomerPage(sql, filter, page),
     countCustomers(sql, filter, TOTAL_CAP),
   ]);
-  return { items, total };
+  return { ...slice, total };
 }

@@ -3,30 +3,34 @@ import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts"
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import type { CustomerGroup } from "../../domain/group/customer_group.ts";
 import { listCustomerGroups } from "../../infrastructure/postgres/customer_group_repository.ts";
+import type { Page } from "../../presentation/pagination.ts";
+import { pageAnswer, pageStart, type PagingInput, sortName } from "../shared/list_paging.ts";
 
 /** Input of queryCustomerGroups (already validated: page >= 1, pageSize 1..100). */
-export interface QueryCustomerGroupsQuery {
+export interface QueryCustomerGroupsQuery extends PagingInput {
   user: CurrentUser;
   businessDomain?: string;
   keyword?: string;
   sort: { field: "createdAt" | "groupName"; direction: "asc" | "desc" };
-  page: number;
-  pageSize: number;
 }
 
 /** A page of the groups of the user's domains (or of the one requested, 403 if not held). */
 export async function queryCustomerGroups(
-  deps: Pick<Dependencies, "db">,
+  deps: Pick<Dependencies, "db" | "config">,
   { user, ...query }: QueryCustomerGroupsQuery,
-): Promise<{ items: CustomerGroup[]; page: number; pageSize: number; total: number }> {
+): Promise<Page<CustomerGroup>> {
   const businessDomains = BusinessDomainGuard.filterDomains(user, query.businessDomain);
   const keyword = query.keyword?.trim() || undefined;
-  const { items, total } = await listCustomerGroups(deps.db.readSql, {
+  const scope = {
+    list: "customer-groups",
+    filters: { keyword, businessDomain: query.businessDomain },
+    sort: sortName(query.sort),
+  };
+  const { items, next, total } = await listCustomerGroups(deps.db.readSql, {
     businessDomains,
     keyword,
     sort: query.sort,
-    page: query.page,
-    pageSize: query.pageSize,
+    ...pageStart(deps.config, scope, query),
   });
-  return { items, page: query.page, pageSize: query.pageSize, total };
+  return { items, ...pageAnswer(deps.config, scope, query, next), total };
 }

@@ -12,9 +12,10 @@ import {
 import { listEnabledDomainCodes } from "../../infrastructure/postgres/role_mapping_repository.ts";
 import type { Page } from "../../presentation/pagination.ts";
 import { TOTAL_CAP } from "../customer/query_customers.ts";
+import { pageAnswer, pageStart, type PagingInput } from "../shared/list_paging.ts";
 
 /** The command of listSyncRecords. */
-export interface ListSyncRecordsCommand {
+export interface ListSyncRecordsCommand extends PagingInput {
   user: CurrentUser;
   entityType?: SyncEntityType;
   entityId?: number;
@@ -23,8 +24,6 @@ export interface ListSyncRecordsCommand {
   syncStatus?: SyncStatus;
   /** Order by sync time (ties by id); newest first unless `asc`. */
   direction?: "asc" | "desc";
-  page: number;
-  pageSize: number;
 }
 
 /**
@@ -36,10 +35,21 @@ export async function listSyncRecords(
   deps: Dependencies,
   command: ListSyncRecordsCommand,
 ): Promise<Page<SyncRecordView>> {
-  const { user, page, pageSize } = command;
+  const { user } = command;
   const visible = BusinessDomainGuard.visibleDomains(user);
   const enabled = await listEnabledDomainCodes(deps.db.readSql);
   const holdsAll = enabled.every((code) => visible.includes(code));
+  const scope = {
+    list: "external-sync",
+    filters: {
+      entityType: command.entityType,
+      entityId: command.entityId,
+      remoteId: command.remoteId,
+      source: command.source,
+      syncStatus: command.syncStatus,
+    },
+    sort: command.direction === "asc" ? "createdAt" : "-createdAt",
+  };
   const query = {
     entityType: command.entityType,
     entityId: command.entityId,
@@ -48,14 +58,17 @@ export async function listSyncRecords(
     syncStatus: command.syncStatus,
     domains: holdsAll ? "all" as const : visible,
   };
-  const [items, total] = await Promise.all([
-    listSyncRecordRows(deps.db.readSql, { ...query, direction: command.direction, page, pageSize }),
+  const [{ items, next }, total] = await Promise.all([
+    listSyncRecordRows(deps.db.readSql, {
+      ...query,
+      direction: command.direction,
+      ...pageStart(deps.config, scope, command),
+    }),
     countSyncRecords(deps.db.readSql, query, TOTAL_CAP),
   ]);
   return {
     items,
-    page,
-    pageSize,
+    ...pageAnswer(deps.config, scope, command, next),
     total: Math.min(total, TOTAL_CAP),
     totalIsCapped: total > TOTAL_CAP,
   };

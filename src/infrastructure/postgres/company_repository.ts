@@ -1,5 +1,7 @@
 import type { Company } from "../../domain/customer/company.ts";
 import type { Source } from "../../domain/shared/source.ts";
+import type { ListPosition } from "../../shared/list_cursor.ts";
+import { afterPosition, sliceNext, sortKeyText } from "./keyset.ts";
 import type { Queryable } from "./database.ts";
 import { mapConstraintViolation } from "./errors.ts";
 
@@ -215,6 +217,8 @@ export interface CompanyFilter {
   sort: { field: "createdAt" | "companyName" | "companyCode"; direction: "asc" | "desc" };
   limit: number;
   offset: number;
+  /** Start after this position of the sort order (a cursor) instead of at `offset`. */
+  after?: ListPosition;
 }
 
 const COMPANY_SORT_COLUMNS = {
@@ -237,16 +241,29 @@ function companyWhere(sql: Queryable, filter: Omit<CompanyFilter, "sort" | "limi
       and c.business_domain = any(${filter.domains}::text[])) ${keyword}`;
 }
 
-/** A page of companies having a customer in the given domains. */
-export async function queryCompanies(sql: Queryable, filter: CompanyFilter): Promise<Company[]> {
-  const column = sql(COMPANY_SORT_COLUMNS[filter.sort.field]);
+/** A page of companies having a customer in the given domains, and where the next starts. */
+export async function queryCompanies(
+  sql: Queryable,
+  filter: CompanyFilter,
+): Promise<{ items: Company[]; next: ListPosition | null }> {
+  const name = COMPANY_SORT_COLUMNS[filter.sort.field];
+  const kind = filter.sort.field === "createdAt" ? "timestamp" : "text";
   const direction = filter.sort.direction === "desc" ? sql`desc` : sql`asc`;
-  const rows = await sql<CompanyRow[]>`
-    select ${sql.unsafe(COLUMNS.replace(/(\w+)/g, "co.$1"))} from company co
-    where ${companyWhere(sql, filter)}
-    order by ${column} ${direction}, co.id ${direction}
-    limit ${filter.limit} offset ${filter.offset}`;
-  return rows.map(toCompany);
+  const after = afterPosition(sql, {
+    column: name,
+    idColumn: "co.id",
+    kind,
+    direction: filter.sort.direction,
+  }, filter.after);
+  const rows = await sql<(CompanyRow & { cursor_key: string })[]>`
+    select ${sql.unsafe(COLUMNS.replace(/(\w+)/g, "co.$1"))},
+      ${sortKeyText(sql, name, kind)} as cursor_key
+    from company co
+    where ${companyWhere(sql, filter)} and ${after}
+    order by ${sql(name)} ${direction}, co.id ${direction}
+    limit ${filter.limit + 1} offset ${filter.offset}`;
+  const { rows: kept, next } = sliceNext(rows, filter.limit);
+  return { items: kept.map(({ cursor_key: _, ...row }) => toCompany(row)), next };
 }
 
 /** How many companies the list filter matches (kept separate so it can be estimated later). */

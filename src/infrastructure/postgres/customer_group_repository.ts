@@ -5,8 +5,10 @@ import type {
   NewCustomerGroup,
 } from "../../domain/group/customer_group.ts";
 import { AppError } from "../../shared/errors.ts";
+import type { ListPosition } from "../../shared/list_cursor.ts";
 import type { Queryable } from "./database.ts";
 import { isUniqueViolation } from "./errors.ts";
+import { afterPosition, sliceNext, sortKeyText } from "./keyset.ts";
 
 interface GroupRow {
   id: number;
@@ -191,8 +193,10 @@ export interface GroupListFilter {
   businessDomains: string[];
   keyword?: string;
   sort: { field: "createdAt" | "groupName"; direction: "asc" | "desc" };
-  page: number;
-  pageSize: number;
+  limit: number;
+  offset: number;
+  /** Start after this position of the sort order (a cursor) instead of at `offset`. */
+  after?: ListPosition;
 }
 
 const SORT_COLUMNS = { createdAt: "created_at", groupName: "group_name" } as const;
@@ -201,24 +205,32 @@ function likePattern(keyword: string): string {
   return `%${keyword.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 }
 
-/** One page of groups with member counts, plus the total matching the filter. */
+/** One page of groups with member counts, where the next starts, and the filter's total. */
 export async function listCustomerGroups(
   sql: Queryable,
   filter: GroupListFilter,
-): Promise<{ items: CustomerGroup[]; total: number }> {
+): Promise<{ items: CustomerGroup[]; next: ListPosition | null; total: number }> {
   const where = sql`
     where g.business_domain = any(${filter.businessDomains})
     ${filter.keyword ? sql`and g.group_name ilike ${likePattern(filter.keyword)}` : sql``}`;
-  const column = sql(`g.${SORT_COLUMNS[filter.sort.field]}`);
+  const name = `g.${SORT_COLUMNS[filter.sort.field]}`;
+  const kind = filter.sort.field === "createdAt" ? "timestamp" : "text";
   const direction = filter.sort.direction === "desc" ? sql`desc` : sql`asc`;
+  const after = afterPosition(sql, {
+    column: name,
+    idColumn: "g.id",
+    kind,
+    direction: filter.sort.direction,
+  }, filter.after);
   const [rows, [count]] = await Promise.all([
-    sql<GroupRow[]>`
+    sql<(GroupRow & { cursor_key: string })[]>`
       select g.*, (select count(*) from customer_group_member m where m.group_id = g.id)
-        as member_count
-      from customer_group g ${where}
-      order by ${column} ${direction}, g.id ${direction}
-      limit ${filter.pageSize} offset ${(filter.page - 1) * filter.pageSize}`,
+        as member_count, ${sortKeyText(sql, name, kind)} as cursor_key
+      from customer_group g ${where} and ${after}
+      order by ${sql(name)} ${direction}, g.id ${direction}
+      limit ${filter.limit + 1} offset ${filter.offset}`,
     sql<{ total: number }[]>`select count(*)::int as total from customer_group g ${where}`,
   ]);
-  return { items: rows.map(toGroup), total: count.total };
+  const { rows: kept, next } = sliceNext(rows, filter.limit);
+  return { items: kept.map(toGroup), next, total: count.total };
 }

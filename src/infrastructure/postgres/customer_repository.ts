@@ -5,6 +5,8 @@ import type { Source } from "../../domain/shared/source.ts";
 import { type CompanyRow, likePattern, toCompany } from "./company_repository.ts";
 import type { Queryable, Sql } from "./database.ts";
 import { mapConstraintViolation } from "./errors.ts";
+import type { ListPosition } from "../../shared/list_cursor.ts";
+import { afterPosition, sliceNext, sortKeyText } from "./keyset.ts";
 
 /** A customer row joined with its company summary, as CUSTOMER_COLUMNS selects it. */
 export interface CustomerRow {
@@ -336,6 +338,43 @@ const SORT_COLUMNS = {
   customerCode: "c.customer_code",
 } as const;
 
+/** Where a page of customers starts: OFFSET rows, or after a keyset position (a cursor). */
+export interface CustomerPageStart {
+  sort: CustomerSort;
+  limit: number;
+  offset: number;
+  after?: ListPosition;
+}
+
+/** A page of customers and where the next one starts (null on the last page). */
+export interface CustomerPageSlice {
+  items: CustomerView[];
+  next: ListPosition | null;
+}
+
+function sortKey(sql: Queryable, sort: CustomerSort) {
+  return sortKeyText(
+    sql,
+    SORT_COLUMNS[sort.field],
+    sort.field === "createdAt" ? "timestamp" : "text",
+  );
+}
+
+/** Rows after the cursor's position in the sort order (`true` without a cursor). */
+function keyset(sql: Queryable, page: CustomerPageStart) {
+  return afterPosition(sql, {
+    column: SORT_COLUMNS[page.sort.field],
+    idColumn: "c.id",
+    kind: page.sort.field === "createdAt" ? "timestamp" : "text",
+    direction: page.sort.direction,
+  }, page.after);
+}
+
+function toSlice(rows: (CustomerRow & { cursor_key: string })[], limit: number): CustomerPageSlice {
+  const { rows: kept, next } = sliceNext(rows, limit);
+  return { items: kept.map(toCustomerView), next };
+}
+
 function keywordMatch(sql: Queryable, keyword: string | undefined) {
   if (!keyword) return sql`true`;
   // ILIKE '%k%' on each trigram-indexed column: Postgres answers it with a BitmapOr of both.
@@ -366,22 +405,22 @@ function customerWhere(sql: Queryable, filter: CustomerFilter) {
 export async function queryCustomerPage(
   sql: Queryable,
   filter: CustomerFilter,
-  page: { sort: CustomerSort; limit: number; offset: number },
-): Promise<CustomerView[]> {
+  page: CustomerPageStart,
+): Promise<CustomerPageSlice> {
   const column = sql(SORT_COLUMNS[page.sort.field]);
   const direction = page.sort.direction === "desc" ? sql`desc` : sql`asc`;
-  const rows = await sql<CustomerRow[]>`
-    select ${sql.unsafe(CUSTOMER_COLUMNS)}
+  // One row more than the page tells whether a next page exists.
+  const rows = await sql<(CustomerRow & { cursor_key: string })[]>`
+    select ${sql.unsafe(CUSTOMER_COLUMNS)}, ${sortKey(sql, page.sort)} as cursor_key
     from customer c join company co on co.id = c.company_id
-    where ${customerWhere(sql, filter)}
+    where ${customerWhere(sql, filter)} and ${keyset(sql, page)}
     order by ${column} ${direction}, c.id ${direction}
-    limit ${page.limit} offset ${page.offset}`;
-  return rows.map(toCustomerView);
+    limit ${page.limit + 1} offset ${page.offset}`;
+  return toSlice(rows, page.limit);
 }
 
 /** A page of customers and their capped count (`total` above `cap` means "more than cap"). */
-export interface CustomerSearchResult {
-  items: CustomerView[];
+export interface CustomerSearchResult extends CustomerPageSlice {
   total: number;
 }
 
@@ -410,71 +449,86 @@ function defaultWalkBudget(wanted: number): number {
 export async function searchCustomers(
   sql: Sql,
   filter: CustomerFilter,
-  page: { sort: CustomerSort; limit: number; offset: number },
+  page: CustomerPageStart,
   options: CustomerSearchOptions,
 ): Promise<CustomerSearchResult> {
   return await sql.begin(async (tx) => {
     // Prepared statements switch to a generic plan after five runs, and a generic plan cannot
     // see that `ilike '%rare%'` wants the trigram index: it seq-scans (ADR 0007).
     await tx`set local plan_cache_mode = force_custom_plan`;
-    return await searchWithCustomPlans(tx, filter, page, options);
+    // One row more than the page tells whether a next page exists; every plan below reads the
+    // rows in the same order, so the extra row never changes the rows of the page.
+    const { rows, total } = await searchWithCustomPlans(
+      tx,
+      filter,
+      { ...page, limit: page.limit + 1 },
+      options,
+    );
+    return { ...toSlice(rows, page.limit), total };
   });
 }
+
+type KeyedRow = CustomerRow & { cursor_key: string };
 
 async function searchWithCustomPlans(
   sql: Queryable,
   filter: CustomerFilter,
-  page: { sort: CustomerSort; limit: number; offset: number },
+  page: CustomerPageStart,
   options: CustomerSearchOptions,
-): Promise<CustomerSearchResult> {
+): Promise<{ rows: KeyedRow[]; total: number }> {
   const column = sql(SORT_COLUMNS[page.sort.field]);
   const direction = page.sort.direction === "desc" ? sql`desc` : sql`asc`;
   const where = customerWhere(sql, filter);
-  const counted = await sql<(CustomerRow & { total: number })[]>`
+  // The count is of the whole filter (the answer's `total`); only the page starts after the
+  // cursor's position (ADR 0111).
+  const after = keyset(sql, page);
+  const counted = await sql<(KeyedRow & { total: number })[]>`
     with matches as materialized (
       select c.id from customer c where ${where} limit ${options.cap + 1}
     ), counted as (select count(*)::int as total from matches)
     select counted.total, found.* from counted left join lateral (
-      select ${sql.unsafe(CUSTOMER_COLUMNS)}
+      select ${sql.unsafe(CUSTOMER_COLUMNS)}, ${sortKey(sql, page.sort)} as cursor_key
       from customer c join company co on co.id = c.company_id
       -- An id array, not a join: joined, the CTE's row estimate can make Postgres hash the
       -- whole customer table instead of probing its primary key (ADR 0007).
       where counted.total <= ${options.cap} and c.id = any(array(select id from matches))
+        and ${after}
       order by ${column} ${direction}, c.id ${direction}
       limit ${page.limit} offset ${page.offset}
     ) found on true`;
   const total = counted[0].total;
   if (total <= options.cap) {
-    return { items: counted.filter((row) => row.id !== null).map(toCustomerView), total };
+    return { rows: counted.filter((row) => row.id !== null), total };
   }
   const wanted = page.offset + page.limit;
   const budget = (options.walkBudget ?? defaultWalkBudget)(wanted);
   // The inner LIMIT bounds the rows read; its rows are the first of the sort order, so the
   // matches among them are the first matches.
-  const walked = await sql<CustomerRow[]>`
-    select ${sql.unsafe(CUSTOMER_COLUMNS)}
+  const walked = await sql<KeyedRow[]>`
+    select ${sql.unsafe(CUSTOMER_COLUMNS)}, ${sortKey(sql, page.sort)} as cursor_key
     from (
-      select c.* from customer c where ${customerWhere(sql, { ...filter, keyword: undefined })}
+      select c.* from customer c
+      where ${customerWhere(sql, { ...filter, keyword: undefined })} and ${after}
       order by ${column} ${direction}, c.id ${direction}
       limit ${budget}
     ) c join company co on co.id = c.company_id
     where ${keywordMatch(sql, filter.keyword)}
     order by ${column} ${direction}, c.id ${direction}
     limit ${page.limit} offset ${page.offset}`;
-  if (walked.length === page.limit) return { items: walked.map(toCustomerView), total };
+  if (walked.length === page.limit) return { rows: walked, total };
   // Sorting inside a MATERIALIZED CTE keeps Postgres from walking the sort index again.
-  const sorted = await sql<CustomerRow[]>`
+  const sorted = await sql<KeyedRow[]>`
     with matches as materialized (
-      select c.id, ${column} as sort_key from customer c where ${where}
+      select c.id, ${column} as sort_key from customer c where ${where} and ${after}
     ), picked as (
       select id from matches order by sort_key ${direction}, id ${direction}
       limit ${page.limit} offset ${page.offset}
     )
-    select ${sql.unsafe(CUSTOMER_COLUMNS)}
+    select ${sql.unsafe(CUSTOMER_COLUMNS)}, ${sortKey(sql, page.sort)} as cursor_key
     from customer c join company co on co.id = c.company_id
     where c.id = any(array(select id from picked))
     order by ${column} ${direction}, c.id ${direction}`;
-  return { items: sorted.map(toCustomerView), total };
+  return { rows: sorted, total };
 }
 
 /**
@@ -492,4 +546,98 @@ export async function countCustomers(
       select 1 from customer c where ${customerWhere(sql, filter)} limit ${cap + 1}
     ) matches`;
   return row.total;
+}
+
+/** Batches of customers read from a server-side cursor; close() ends the query. */
+export interface CustomerBatches {
+  /** The next batch, or null after the last. */
+  next(): Promise<CustomerView[] | null>;
+  /** Stops the query (also mid-way) and ends its read transaction. */
+  close(): Promise<void>;
+}
+
+/**
+ * Every customer of the filter in the sort order, `batchRows` at a time from a server-side
+ * cursor (a portal read with Execute row limits): memory stays one batch whatever the count.
+ * The connection is held in a read transaction until close() (ADR 0112).
+ */
+export async function openCustomerBatches(
+  sql: Sql,
+  filter: CustomerFilter,
+  sort: CustomerSort,
+  batchRows: number,
+): Promise<CustomerBatches> {
+  const column = sql(SORT_COLUMNS[sort.field]);
+  const direction = sort.direction === "desc" ? sql`desc` : sql`asc`;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => release = resolve);
+  const opened = Promise.withResolvers<AsyncIterator<CustomerRow[]>>();
+  const transaction = sql.begin(async (tx) => {
+    // A keyword plan made with the real keyword (ADR 0007). The portal stays open while the
+    // client reads, so the pool's per-statement timeout would cut slow downloads: allow longer.
+    await tx`set local plan_cache_mode = force_custom_plan`;
+    await tx`set local statement_timeout = '30min'`;
+    const query = tx<CustomerRow[]>`
+      select ${sql.unsafe(CUSTOMER_COLUMNS)}
+      from customer c join company co on co.id = c.company_id
+      where ${customerWhere(tx, filter)}
+      order by ${column} ${direction}, c.id ${direction}`;
+    opened.resolve(query.cursor(batchRows)[Symbol.asyncIterator]());
+    await released;
+  }).catch((error) => opened.reject(error));
+  const iterator = await opened.promise;
+  let pending: Promise<unknown> = Promise.resolve();
+  let closed = false;
+  return {
+    async next() {
+      if (closed) return null;
+      const step = iterator.next();
+      pending = step.catch(() => {});
+      const { value, done } = await step;
+      return done ? null : value.map(toCustomerView);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      // return() closes the portal only between batches: a batch in flight is awaited first.
+      await pending;
+      await iterator.return?.();
+      release();
+      await transaction;
+    },
+  };
+}
+
+/**
+ * The same batches read page by page by keyset, each in its own short statement: for the
+ * embedded database, whose single connection a held-open cursor would take from every other
+ * request for the whole download (ADR 0112). No snapshot, but no row that existed when the
+ * export began is repeated or skipped.
+ */
+export function keysetCustomerBatches(
+  sql: Queryable,
+  filter: CustomerFilter,
+  sort: CustomerSort,
+  batchRows: number,
+): CustomerBatches {
+  let after: ListPosition | undefined;
+  let done = false;
+  return {
+    async next() {
+      if (done) return null;
+      const slice = await queryCustomerPage(sql, filter, {
+        sort,
+        limit: batchRows,
+        offset: 0,
+        after,
+      });
+      if (slice.next) after = slice.next;
+      else done = true;
+      return slice.items.length > 0 ? slice.items : null;
+    },
+    close() {
+      done = true;
+      return Promise.resolve();
+    },
+  };
 }

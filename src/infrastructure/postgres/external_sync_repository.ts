@@ -1,6 +1,8 @@
 import type { Source } from "../../domain/shared/source.ts";
 import type { Queryable } from "./database.ts";
+import type { ListPosition } from "../../shared/list_cursor.ts";
 import { mapConstraintViolation } from "./errors.ts";
+import { afterPosition, sliceNext, sortKeyText } from "./keyset.ts";
 
 export type SyncEntityType = "CUSTOMER" | "COMPANY";
 export type SyncStatus = "SUCCESS" | "FAILED";
@@ -111,10 +113,16 @@ export interface SyncRecordQuery {
   syncStatus?: SyncStatus;
   /** Rows of these domains are visible; `"all"` also shows rows of no or an unknown domain. */
   domains: string[] | "all";
+}
+
+/** Where a page of sync records starts and how it is ordered. */
+export interface SyncRecordPage {
   /** `desc` (default): newest first. */
   direction?: "asc" | "desc";
-  page: number;
-  pageSize: number;
+  limit: number;
+  offset: number;
+  /** Start after this position of `synced_at, id` (a cursor) instead of at `offset`. */
+  after?: ListPosition;
 }
 
 interface SyncRecordRow {
@@ -130,35 +138,47 @@ interface SyncRecordRow {
   trace_id: string | null;
   operation_uid: string | null;
   synced_at: Date;
+  cursor_key: string;
 }
 
-/** A page of sync records by `synced_at, id` (newest first by default). */
+/** A page of sync records by `synced_at, id` (newest first by default) and where the next starts. */
 export async function listSyncRecords(
   sql: Queryable,
-  query: SyncRecordQuery,
-): Promise<SyncRecordView[]> {
+  query: SyncRecordQuery & SyncRecordPage,
+): Promise<{ items: SyncRecordView[]; next: ListPosition | null }> {
   const direction = query.direction === "asc" ? sql`asc` : sql`desc`;
+  const after = afterPosition(sql, {
+    column: "synced_at",
+    idColumn: "id",
+    kind: "timestamp",
+    direction: query.direction ?? "desc",
+  }, query.after);
   const rows = await sql<SyncRecordRow[]>`
     select id, entity_type, entity_id, source, remote_id, business_domain, sync_status,
-      error_code, error_message, trace_id, operation_uid, synced_at
+      error_code, error_message, trace_id, operation_uid, synced_at,
+      ${sortKeyText(sql, "synced_at", "timestamp")} as cursor_key
     from external_system_sync
-    ${syncRecordConditions(sql, query)}
+    ${syncRecordConditions(sql, query)} and ${after}
     order by synced_at ${direction}, id ${direction}
-    limit ${query.pageSize} offset ${(query.page - 1) * query.pageSize}`;
-  return rows.map((row) => ({
-    id: row.id,
-    entityType: row.entity_type,
-    entityId: row.entity_id,
-    source: row.source,
-    remoteId: row.remote_id,
-    businessDomain: row.business_domain,
-    syncStatus: row.sync_status,
-    errorCode: row.error_code,
-    errorMessage: row.error_message,
-    traceId: row.trace_id,
-    operationUid: row.operation_uid,
-    syncedAt: row.synced_at.toISOString(),
-  }));
+    limit ${query.limit + 1} offset ${query.offset}`;
+  const { rows: kept, next } = sliceNext(rows, query.limit);
+  return {
+    next,
+    items: kept.map((row) => ({
+      id: row.id,
+      entityType: row.entity_type,
+      entityId: row.entity_id,
+      source: row.source,
+      remoteId: row.remote_id,
+      businessDomain: row.business_domain,
+      syncStatus: row.sync_status,
+      errorCode: row.error_code,
+      errorMessage: row.error_message,
+      traceId: row.trace_id,
+      operationUid: row.operation_uid,
+      syncedAt: row.synced_at.toISOString(),
+    })),
+  };
 }
 
 /**
@@ -167,7 +187,7 @@ export async function listSyncRecords(
  */
 export async function countSyncRecords(
   sql: Queryable,
-  query: Omit<SyncRecordQuery, "direction" | "page" | "pageSize">,
+  query: SyncRecordQuery,
   cap: number,
 ): Promise<number> {
   const [row] = await sql<{ total: number }[]>`
@@ -178,10 +198,7 @@ export async function countSyncRecords(
 }
 
 /** The where clause of a sync-record query: visibility first, then each given filter. */
-function syncRecordConditions(
-  sql: Queryable,
-  query: Omit<SyncRecordQuery, "direction" | "page" | "pageSize">,
-) {
+function syncRecordConditions(sql: Queryable, query: SyncRecordQuery) {
   return sql`
     where true
       ${query.domains === "all" ? sql`` : sql`and business_domain = any(${query.domains})`}

@@ -1,6 +1,6 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { etagHeader, noQuery, problemResponses } from "../openapi.ts";
-import { pageQueryFields, pageSchema, sortQueryField } from "../pagination.ts";
+import { pagedQuery, pageSchema, sortQueryField } from "../pagination.ts";
 import {
   businessDomainQuery,
   CompanySchema,
@@ -10,11 +10,10 @@ import {
 
 export const COMPANY_SORT_FIELDS = ["createdAt", "companyName", "companyCode"] as const;
 
-export const ListCompaniesQuerySchema = z.strictObject({
+export const ListCompaniesQuerySchema = pagedQuery({
   keyword: keywordQuery,
   businessDomain: businessDomainQuery,
   sort: sortQueryField(COMPANY_SORT_FIELDS, "-createdAt"),
-  ...pageQueryFields,
 });
 
 export const listCompaniesRoute = createRoute({

@@ -1,6 +1,7 @@
 import { createCustomer } from "../../application/customer/create_customer.ts";
 import { findPossibleDuplicates } from "../../application/customer/find_possible_duplicates.ts";
 import { recordRejectedCreate } from "../../application/customer/record_rejected_create.ts";
+import { exportCustomers } from "../../application/customer/export_customers.ts";
 import { getCustomer } from "../../application/customer/get_customer.ts";
 import { mergeCustomers } from "../../application/customer/merge_customers.ts";
 import { queryCustomers } from "../../application/customer/query_customers.ts";
@@ -15,8 +16,14 @@ import { validationError } from "../problem.ts";
 import { createRouter } from "../router.ts";
 import { etag, jsonBytes, parseIfMatch } from "../versioning.ts";
 import {
+  customerExportStream,
+  EXPORT_MEDIA_TYPES,
+  exportFormat,
+} from "./customer_export_stream.ts";
+import {
   createCustomerRoute,
   CUSTOMER_SORT_FIELDS,
+  exportCustomersRoute,
   getCustomerRoute,
   listCustomersRoute,
   mergeCustomerRoute,
@@ -57,6 +64,25 @@ export function customerRouter(deps: Dependencies) {
         ...c.req.valid("query"),
       });
       return c.json(result, 200);
+    })
+    // Before /customers/{id}, which would read "export" as an id.
+    .openapi(exportCustomersRoute, async (c) => {
+      const { sort, keyword, ...query } = c.req.valid("query");
+      const batches = await exportCustomers(deps, {
+        user: c.get("user"),
+        ...query,
+        keyword: keyword?.trim() || undefined,
+        sort: parseSort<SortField>(sort),
+      });
+      const format = exportFormat(c.req.header("accept"));
+      const stream = customerExportStream(batches, format, { traceId: c.get("traceId") });
+      return c.body(stream, 200, {
+        "content-type": EXPORT_MEDIA_TYPES[format],
+        "cache-control": "no-store",
+        ...(format === "csv"
+          ? { "content-disposition": 'attachment; filename="customers.csv"' }
+          : {}),
+      }) as never;
     })
     .openapi(getCustomerRoute, async (c) => {
       const view = await getCustomer(deps, { user: c.get("user"), id: c.req.valid("param").id });

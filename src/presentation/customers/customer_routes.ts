@@ -17,7 +17,7 @@ import {
   noQuery,
   problemResponses,
 } from "../openapi.ts";
-import { pageQueryFields, pageSchema, sortQueryField } from "../pagination.ts";
+import { pagedQuery, pageSchema, sortQueryField } from "../pagination.ts";
 import {
   businessDomainQuery,
   CustomerDetailSchema,
@@ -67,7 +67,8 @@ export const createCustomerRoute = createRoute({
   },
 });
 
-export const ListCustomersQuerySchema = z.strictObject({
+/** The filters and sort of GET /customers, shared by its export. */
+const customerListFields = {
   keyword: keywordQuery,
   businessDomain: businessDomainQuery,
   status: z.enum(CUSTOMER_STATUSES).optional(),
@@ -75,8 +76,9 @@ export const ListCustomersQuerySchema = z.strictObject({
   companyId: optionalIdQuery,
   groupId: optionalIdQuery,
   sort: sortQueryField(CUSTOMER_SORT_FIELDS, "-createdAt"),
-  ...pageQueryFields,
-});
+};
+
+export const ListCustomersQuerySchema = pagedQuery(customerListFields);
 
 export const listCustomersRoute = createRoute({
   method: "get",
@@ -89,6 +91,31 @@ export const listCustomersRoute = createRoute({
     200: {
       description: "A page of customers",
       content: json(pageSchema(CustomerSchema, "CustomerPage")),
+    },
+    ...problemResponses(400, 401, 403, 429),
+  },
+});
+
+export const exportCustomersRoute = createRoute({
+  method: "get",
+  path: "/customers/export",
+  tags: ["Customers"],
+  summary: "Every customer matching the filters of GET /customers, as CSV or NDJSON",
+  description: "Streams all matching customers of the user's business domains in the list's " +
+    "sort order. CSV (default): UTF-8 with a byte-order mark, a header row of the Customer " +
+    "field names with the company as companyCode and companyName, RFC 4180 quoting; a text " +
+    "cell that a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR, " +
+    "unless it is number-like such as +86 138...) is prefixed with an apostrophe. " +
+    "`Accept: application/x-ndjson`: one Customer JSON per line, unchanged.",
+  security: [{ bearerAuth: [] }],
+  request: { query: z.strictObject(customerListFields) },
+  responses: {
+    200: {
+      description: "The customers, streamed",
+      content: {
+        "text/csv": { schema: z.string() },
+        "application/x-ndjson": { schema: z.string() },
+      },
     },
     ...problemResponses(400, 401, 403, 429),
   },

@@ -15,7 +15,7 @@ import {
 } from "./group_routes.ts";
 
 /** /customer-groups: create, list, detail, member replacement. */
-export function groupRouter(deps: Pick<Dependencies, "db" | "cache">) {
+export function groupRouter(deps: Pick<Dependencies, "db" | "cache" | "config">) {
   return createRouter()
     .openapi(createGroupRoute, async (c) => {
       const group = await createCustomerGroup(deps, {

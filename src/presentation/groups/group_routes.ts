@@ -8,7 +8,7 @@ import {
   noQuery,
   problemResponses,
 } from "../openapi.ts";
-import { pageQueryFields, pageSchema, sortQueryField } from "../pagination.ts";
+import { pagedQuery, pageSchema, sortQueryField } from "../pagination.ts";
 
 const MAX_MEMBERS_PER_REQUEST = GROUP_LIMITS.maxMemberMax;
 
@@ -101,8 +101,7 @@ export const listGroupsRoute = createRoute({
   summary: "List the groups of the user's business domains, with member counts",
   security: [{ bearerAuth: [] }],
   request: {
-    query: z.strictObject({
-      ...pageQueryFields,
+    query: pagedQuery({
       businessDomain: z.enum(BUSINESS_DOMAINS).optional(),
       keyword: z.string().max(100).optional().openapi({
         description: "Case-insensitive substring of the group name",

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { SOURCES } from "../../domain/shared/source.ts";
 import { MAX_HTTP_IMPORT_ROWS } from "../../application/sync/import_external_customers.ts";
 import { idempotencyKeyHeader, noQuery, problemResponses } from "../openapi.ts";
-import { pageQueryFields, pageSchema, sortQueryField } from "../pagination.ts";
+import { pagedQuery, pageSchema, sortQueryField } from "../pagination.ts";
 
 const RemoteIdSchema = z.string().trim().min(1).max(64);
 
@@ -87,8 +87,7 @@ export const listSyncRecordsRoute = createRoute({
   summary: "Sync records of the user's business domains, newest first",
   security: [{ bearerAuth: [] }],
   request: {
-    query: z.strictObject({
-      ...pageQueryFields,
+    query: pagedQuery({
       entityType: z.enum(["CUSTOMER", "COMPANY"]).optional(),
       entityId: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
       remoteId: z.string().min(1).max(64).optional(),

@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import {
+  type CustomerFilter,
+  type CustomerSort,
+  queryCustomerPage,
+  searchCustomers,
+} from "../../src/infrastructure/postgres/customer_repository.ts";
+import type { Queryable, Sql } from "../../src/infrastructure/postgres/database.ts";
+import type { ListPosition } from "../../src/shared/list_cursor.ts";
+import { startTestApp } from "../support/test_app.ts";
+import { TRICKY_NAMES } from "../support/tricky_names.ts";
+
+const SORTS: CustomerSort[] = [
+  { field: "createdAt", direction: "desc" },
+  { field: "createdAt", direction: "asc" },
+  { field: "customerName", direction: "asc" },
+  { field: "customerName", direction: "desc" },
+  { field: "customerCode", direction: "asc" },
+  { field: "customerCode", direction: "desc" },
+];
+
+const KEYWORDS = ["%", "_", "100%", "snake_case", "有限公司", "物流", "harbor", "HARBOR", "\\"];
+
+async function offsetWalk(sql: Queryable, filter: CustomerFilter, sort: CustomerSort) {
+  const ids: number[] = [];
+  for (let offset = 0;; offset += 3) {
+    const { items } = await queryCustomerPage(sql, filter, { sort, limit: 3, offset });
+    ids.push(...items.map((item) => item.id));
+    if (items.length < 3) return ids;
+  }
+}
+
+async function keysetWalk(
+  sql: Sql,
+  filter: CustomerFilter,
+  sort: CustomerSort,
+  options: { cap: number; walkBudget?: (wanted: number) => number },
+) {
+  const ids: number[] = [];
+  let after: ListPosition | undefined;
+  for (;;) {
+    const page = await searchCustomers(sql, filter, { sort, limit: 3, offset: 0, after }, options);
+    ids.push(...page.items.map((item) => item.id));
+    if (!page.next) return ids;
+    after = page.next;
+  }
+}
+
+Deno.test(
+  "keyword search walked by keyset answers the rows of the offset walk, in every plan",
+  async (t) => {
+    const env = await startTestApp("customer_keyset_search");
+    try {
+      const sql = env.deps.db.sql;
+      const [company] = await sql<{ id: number }[]>`
+        insert into company (company_code, company_name, source)
+        values ('MN-KS', 'Keyset Co', 'MANUAL') returning id`;
+      // Each name three times (ties broken by id), some sharing one created_at.
+      await sql`
+        insert into customer (customer_code, customer_name, company_id, business_domain, status,
+          source, operation_uid, operation_name, created_at)
+        select 'KS-' || lpad(n::text, 3, '0') || case when n % 5 = 0 then '_x' else '%y' end,
+          (${TRICKY_NAMES}::text[])[1 + n % ${TRICKY_NAMES.length}], ${company.id},
+          case when n % 2 = 0 then 'COLD_CHAIN' else 'GENERAL_WAREHOUSING' end, 'ACTIVE',
+          'MANUAL', 'test', 'Test',
+          timestamptz '2026-01-01 00:00:00+00' + (n / 3) * interval '1 microsecond'
+        from generate_series(1, ${TRICKY_NAMES.length * 3}) as n`;
+      const plans = {
+        "within the cap": { cap: 1000 },
+        "walk fills the page": { cap: 1 },
+        "walk runs out": { cap: 1, walkBudget: () => 2 },
+      };
+      for (const [plan, options] of Object.entries(plans)) {
+        await t.step(plan, async () => {
+          for (const keyword of [...KEYWORDS, "KS-0"]) {
+            for (const sort of SORTS) {
+              const filter = { domains: ["GENERAL_WAREHOUSING", "COLD_CHAIN"], keyword };
+              const expected = await offsetWalk(sql, filter, sort);
+              const label = `${keyword} ${sort.field} ${sort.direction}`;
+              assert.deepEqual(await keysetWalk(sql, filter, sort, options), expected, label);
+            }
+          }
+        });
+      }
+      await t.step("the fixture exercises every keyword", async () => {
+        for (const keyword of KEYWORDS) {
+          const filter = { domains: ["GENERAL_WAREHOUSING", "COLD_CHAIN"], keyword };
+          const ids = await offsetWalk(sql, filter, SORTS[0]);
+          assert.ok(ids.length >= 3, keyword);
+        }
+      });
+    } finally {
+      await env.close();
+    }
+  },
+);
