@@ -203,6 +203,30 @@ export function importKeyOf(input: unknown): { source: Source; remoteId: string 
 }
 
 /**
+ * The one shape of a FAILED sync row: a rejected create, a failed batch row, an import row refused
+ * before it is created or a remote id missing from the source (ADR 0021, ADR 0094).
+ */
+export function failedSyncRow(
+  user: CurrentUser,
+  key: { source: Source; remoteId: string; businessDomain: string | null },
+  error: unknown,
+): SyncRecordInput {
+  const failure = failureOf(error);
+  return {
+    entityType: "CUSTOMER",
+    entityId: null,
+    source: key.source,
+    remoteId: key.remoteId.slice(0, 200),
+    businessDomain: key.businessDomain?.slice(0, 100) ?? null,
+    syncStatus: "FAILED",
+    errorCode: failure.code,
+    errorMessage: failure.message,
+    traceId: currentContext()?.traceId ?? null,
+    operationUid: user.dingUserId,
+  };
+}
+
+/**
  * The FAILED sync row of a failed create attempt (ADR 0021), or undefined when the command has no
  * remoteId (or no known source) to record it under.
  */
@@ -213,20 +237,9 @@ export function failedSyncRecord(
 ): SyncRecordInput | undefined {
   const key = importKeyOf(input);
   if (!key) return undefined;
-  const raw = input as Partial<CreateCustomerInput>;
-  const failure = failureOf(error);
-  return {
-    entityType: "CUSTOMER",
-    entityId: null,
-    source: key.source,
-    remoteId: key.remoteId.slice(0, 200),
-    businessDomain: typeof raw.customer?.businessDomain === "string"
-      ? raw.customer.businessDomain.slice(0, 100)
-      : null,
-    syncStatus: "FAILED",
-    errorCode: failure.code,
-    errorMessage: failure.message,
-    traceId: currentContext()?.traceId ?? null,
-    operationUid: user.dingUserId,
-  };
+  const domain = (input as Partial<CreateCustomerInput>).customer?.businessDomain;
+  return failedSyncRow(user, {
+    ...key,
+    businessDomain: typeof domain === "string" ? domain : null,
+  }, error);
 }

@@ -20,8 +20,8 @@ import {
 } from "../../infrastructure/postgres/external_sync_repository.ts";
 import { AppError, type ErrorCode } from "../../shared/errors.ts";
 import { logger } from "../../shared/logger.ts";
-import { currentContext } from "../../shared/request_context.ts";
 import { createCustomerBatch } from "../customer/create_customer_batch.ts";
+import { failedSyncRow } from "../customer/customer_writes.ts";
 import { withImportLease } from "./import_lease.ts";
 
 /** The only source with an external database configured (contract section 7). */
@@ -126,22 +126,8 @@ export async function importExternalCustomers(
   const batchSize = command.batchSize ?? DEFAULT_BATCH_SIZE;
   let done = 0;
 
-  const failedRecord = (
-    remoteId: string,
-    businessDomain: string | null,
-    error: AppError,
-  ): SyncRecordInput => ({
-    entityType: "CUSTOMER",
-    entityId: null,
-    source: command.source,
-    remoteId,
-    businessDomain,
-    syncStatus: "FAILED",
-    errorCode: error.code,
-    errorMessage: error.message,
-    traceId: currentContext()?.traceId ?? null,
-    operationUid: user.dingUserId,
-  });
+  const failedRecord = (remoteId: string, businessDomain: string | null, error: AppError) =>
+    failedSyncRow(user, { source: command.source, remoteId, businessDomain }, error);
 
   /** A row refused before it is created (ADR 0042): unknown domain, or one the user lacks. */
   const refusal = (row: ExternalCustomerRow): AppError | undefined => {
