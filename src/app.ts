@@ -2,6 +2,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { Dependencies } from "./dependencies.ts";
 import { authRouter } from "./presentation/auth/auth_router.ts";
 import { companyRouter } from "./presentation/companies/company_router.ts";
+import { customerHistoryRouter } from "./presentation/customers/customer_history_router.ts";
 import { customerRouter } from "./presentation/customers/customer_router.ts";
 import { docsRouter } from "./presentation/docs/docs_router.ts";
 import { groupRouter } from "./presentation/groups/group_router.ts";
@@ -69,6 +70,7 @@ export function createApp(deps: Dependencies, options: AppOptions = {}) {
   app.route("/", metricsRouter(deps));
   app.route("/", authRouter(deps));
   app.route("/", customerRouter(deps));
+  app.route("/", customerHistoryRouter(deps));
   app.route("/", companyRouter(deps));
   app.route("/", groupRouter(deps));
   app.route("/", syncRouter(deps));
