@@ -17,6 +17,7 @@ import { traceId } from "./presentation/middleware/trace_id.ts";
 import { problemResponse } from "./presentation/problem.ts";
 import { createRouter } from "./presentation/router.ts";
 import { syncRouter } from "./presentation/sync/sync_router.ts";
+import { webhookRouter } from "./presentation/webhooks/webhook_router.ts";
 import { AppError } from "./shared/errors.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -32,6 +33,8 @@ const PROTECTED_PATHS = [
   "/customer-groups/*",
   "/external-sync",
   "/external-sync/*",
+  "/webhooks",
+  "/webhooks/*",
 ];
 
 /** Options of createApp beyond the dependencies. */
@@ -74,6 +77,7 @@ export function createApp(deps: Dependencies, options: AppOptions = {}) {
   app.route("/", companyRouter(deps));
   app.route("/", groupRouter(deps));
   app.route("/", syncRouter(deps));
+  app.route("/", webhookRouter(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

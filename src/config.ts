@@ -62,6 +62,16 @@ const environmentSchema = z.object({
     return names as ("redis" | "mysql")[];
   }),
   TRUST_PROXY: boolean.default(false),
+  // Webhooks (contract §10.7, docs/webhooks.md).
+  WEBHOOK_SECRET_KEY: z.string().min(32, "must be at least 32 characters").optional(),
+  WEBHOOK_ALLOW_PRIVATE: boolean.default(false),
+  WEBHOOK_TIMEOUT_MS: int(10, 60_000).default(5_000),
+  WEBHOOK_RETRY_BASE_MS: int(1, 3_600_000).default(10_000),
+  WEBHOOK_RETRY_MAX_MS: int(1, 86_400_000).default(3_600_000),
+  WEBHOOK_RELAY_ENABLED: boolean.default(true),
+  WEBHOOK_RELAY_POLL_MS: int(10, 60_000).default(1_000),
+  WEBHOOK_RELAY_BATCH: int(1, 500).default(20),
+  WEBHOOK_RELAY_LEASE_MS: int(100, 3_600_000).default(60_000),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -98,6 +108,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     if (!environment.JWT_SECRET && !environment.JWT_PUBLIC_KEY && !environment.JWT_JWKS_URL) {
       missing.push("JWT_SECRET (or JWT_PUBLIC_KEY / JWT_JWKS_URL)");
     }
+    if (!environment.WEBHOOK_SECRET_KEY) missing.push("WEBHOOK_SECRET_KEY");
     if (missing.length > 0) {
       throw new ConfigError(
         `invalid configuration: APP_ENV=production requires ${missing.join(" and ")}`,

@@ -27,6 +27,14 @@ import {
 import { createReadOnlyMysqlPool, type MysqlPool } from "./infrastructure/mysql/pool.ts";
 import { type Database, openDatabase } from "./infrastructure/postgres/database.ts";
 import { createMetrics, type Metrics } from "./infrastructure/metrics/metrics.ts";
+import {
+  createWebhookSecrets,
+  type WebhookSecrets,
+} from "./infrastructure/webhooks/webhook_secrets.ts";
+import {
+  createWebhookUrlPolicy,
+  type WebhookUrlPolicy,
+} from "./infrastructure/webhooks/webhook_url_policy.ts";
 
 /** Everything the app and the use cases run on; built once per process (or per test). */
 export interface Dependencies {
@@ -46,6 +54,10 @@ export interface Dependencies {
   dingtalk?: DingTalkClient;
   /** Prometheus metrics of this instance (requests, cache, sync outcomes, pools). */
   metrics: Metrics;
+  /** Encrypts webhook secrets at rest (WEBHOOK_SECRET_KEY). */
+  webhookSecrets: WebhookSecrets;
+  /** Which webhook URLs may be registered and called (WEBHOOK_ALLOW_PRIVATE). */
+  webhookUrlPolicy: WebhookUrlPolicy;
   close(): Promise<void>;
 }
 
@@ -78,6 +90,7 @@ export async function createDependencies(
     : undefined;
   const keys = await loadJwtKeys(config, options.fallbackSecret);
   const metrics = createMetrics();
+  const webhookSecrets = await createWebhookSecrets(config);
   metrics.setDatabasePoolMax("write", config.databasePoolMax);
   if (config.DATABASE_READ_URL) metrics.setDatabasePoolMax("read", config.databasePoolMax);
   return {
@@ -94,6 +107,8 @@ export async function createDependencies(
       cacheSeconds: config.ROLE_MAPPING_CACHE_SECONDS,
     }),
     metrics,
+    webhookSecrets,
+    webhookUrlPolicy: createWebhookUrlPolicy(config),
     async close() {
       await Promise.allSettled([db.close(), store.close(), mysql?.end()]);
     },

@@ -2,6 +2,7 @@ import { createApp } from "./app.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { createDependencies } from "./dependencies.ts";
 import { migrate } from "./infrastructure/postgres/migrator.ts";
+import { startWebhookRelay } from "./infrastructure/webhooks/webhook_relay.ts";
 import { configureLogging, logger } from "./shared/logger.ts";
 
 function randomSecret(): string {
@@ -44,6 +45,9 @@ async function main(): Promise<void> {
   const applied = await migrate(deps.db.sql);
   if (applied.length > 0) logger.info("migrations applied", { migrations: applied });
 
+  const relay = config.WEBHOOK_RELAY_ENABLED
+    ? startWebhookRelay({ ...deps, sql: deps.db.sql })
+    : undefined;
   const app = createApp(deps);
   const server = Deno.serve({
     hostname: config.HOST,
@@ -79,7 +83,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info("shutting down", { signal });
     const grace = new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_GRACE_MS));
-    await Promise.race([server.shutdown(), grace]);
+    // The relay finishes its in-flight deliveries and gives its webhook leases back meanwhile.
+    await Promise.race([Promise.all([server.shutdown(), relay?.stop()]), grace]);
     await deps.close();
     logger.info("stopped");
     Deno.exit(0);

@@ -45,6 +45,7 @@ Deno.test("production refuses to start without DATABASE_URL and a JWT key", () =
     APP_ENV: "production",
     DATABASE_URL: "postgres://x@h/db",
     JWT_SECRET: "x".repeat(32),
+    WEBHOOK_SECRET_KEY: "w".repeat(32),
   });
   assert.equal(config.APP_ENV, "production");
 });

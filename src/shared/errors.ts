@@ -8,6 +8,8 @@ export const ERROR_STATUS = {
   CUSTOMER_NOT_FOUND: 404,
   COMPANY_NOT_FOUND: 404,
   GROUP_NOT_FOUND: 404,
+  WEBHOOK_NOT_FOUND: 404,
+  WEBHOOK_DELIVERY_NOT_FOUND: 404,
   CUSTOMER_DUPLICATED: 409,
   COMPANY_DUPLICATED: 409,
   GROUP_DUPLICATED: 409,
@@ -36,6 +38,8 @@ const TITLES: Record<ErrorCode, string> = {
   CUSTOMER_NOT_FOUND: "Customer not found",
   COMPANY_NOT_FOUND: "Company not found",
   GROUP_NOT_FOUND: "Customer group not found",
+  WEBHOOK_NOT_FOUND: "Webhook not found",
+  WEBHOOK_DELIVERY_NOT_FOUND: "Webhook delivery not found",
   CUSTOMER_DUPLICATED: "Customer duplicated",
   COMPANY_DUPLICATED: "Company duplicated",
   GROUP_DUPLICATED: "Customer group duplicated",
@@ -62,6 +66,8 @@ export interface FieldError {
 /** Options of an AppError beyond its code and detail. */
 export interface AppErrorOptions {
   errors?: FieldError[];
+  /** Overrides the code's usual status where the contract says so (422 VALIDATION_FAILED). */
+  status?: number;
   headers?: Record<string, string>;
   /** Extra members of the problem document, e.g. the offending ids. */
   extensions?: Record<string, unknown>;
@@ -80,7 +86,7 @@ export class AppError extends Error {
     super(detail, { cause: options.cause });
     this.name = "AppError";
     this.code = code;
-    this.status = ERROR_STATUS[code];
+    this.status = options.status ?? ERROR_STATUS[code];
     this.errors = options.errors;
     this.headers = options.headers;
     this.extensions = options.extensions;

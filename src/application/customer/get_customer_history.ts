@@ -3,14 +3,13 @@ import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts"
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import {
   type CustomerHistoryEntry,
-  type HistoryCursor,
   historyEntryOf,
 } from "../../domain/customer/customer_history.ts";
 import {
   findCustomerDomain,
   listCustomerEvents,
 } from "../../infrastructure/postgres/customer_history_repository.ts";
-import { AppError } from "../../shared/errors.ts";
+import { badCursor, decodeCursor, encodeCursor } from "../opaque_cursor.ts";
 import { bindLogFields } from "../../shared/request_context.ts";
 import { customerNotFound } from "./get_customer.ts";
 
@@ -20,27 +19,13 @@ export interface CustomerHistoryPage {
   nextCursor: string | null;
 }
 
-function badCursor(): AppError {
-  return new AppError("VALIDATION_FAILED", "invalid query: cursor", {
-    errors: [{ path: "cursor", message: "not a cursor of this customer's history" }],
-  });
-}
-
-function encodeCursor(cursor: HistoryCursor): string {
-  const json = JSON.stringify({ c: cursor.customerId, e: cursor.beforeEventId });
-  return btoa(json).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-/** Reads an opaque cursor; 400 when it does not parse or was made for another customer. */
-function decodeCursor(value: string, customerId: number): number {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(atob(value.replaceAll("-", "+").replaceAll("_", "/")));
-  } catch {
-    throw badCursor();
+/** The event id a history cursor continues below; 400 when it is not this customer's. */
+function historyPosition(value: string, customerId: number): number {
+  const position = decodeCursor(value);
+  const { c, e } = position ?? {};
+  if (c !== customerId || !Number.isSafeInteger(e) || (e as number) < 1) {
+    throw badCursor("not a cursor of this customer's history");
   }
-  const { c, e } = (parsed ?? {}) as { c?: unknown; e?: unknown };
-  if (c !== customerId || !Number.isSafeInteger(e) || (e as number) < 1) throw badCursor();
   return e as number;
 }
 
@@ -58,7 +43,7 @@ export async function getCustomerHistory(
   const domain = await findCustomerDomain(deps.db.sql, id);
   if (domain === undefined) throw customerNotFound(id);
   BusinessDomainGuard.ensureVisible(user, domain, () => customerNotFound(id));
-  const beforeEventId = command.cursor === undefined ? null : decodeCursor(command.cursor, id);
+  const beforeEventId = command.cursor === undefined ? null : historyPosition(command.cursor, id);
   const events = await listCustomerEvents(deps.db.readSql, {
     customerId: id,
     beforeEventId,
@@ -68,8 +53,6 @@ export async function getCustomerHistory(
   const last = page.at(-1);
   return {
     items: page.map((event) => historyEntryOf(event, id)),
-    nextCursor: events.length > pageSize && last
-      ? encodeCursor({ customerId: id, beforeEventId: last.id })
-      : null,
+    nextCursor: events.length > pageSize && last ? encodeCursor({ c: id, e: last.id }) : null,
   };
 }

@@ -83,9 +83,3 @@ export function historyEntryOf(event: StoredEvent, customerId: number): Customer
   }
   return entry;
 }
-
-/** The position after the last entry of a history page (keyset, newest first). */
-export interface HistoryCursor {
-  customerId: number;
-  beforeEventId: number;
-}

@@ -15,9 +15,16 @@ export interface Metrics {
   recordSyncOutcome(source: string, status: string, count?: number): void;
   /** Publishes the configured size of a Postgres pool (`write`, `read`). */
   setDatabasePoolMax(pool: string, max: number): void;
+  /** Age in seconds of the oldest event not yet received by every webhook it matches. */
+  setWebhookRelayLag(seconds: number): void;
+  /** Counts one webhook delivery attempt by outcome (a fixed set, never a URL or an id). */
+  recordWebhookAttempt(outcome: WebhookAttemptOutcome): void;
   /** The exposition text of every metric. */
   render(): Promise<string>;
 }
+
+/** Outcomes of a webhook delivery attempt: delivered, retry scheduled, or finally FAILED. */
+export type WebhookAttemptOutcome = "delivered" | "retrying" | "failed";
 
 /** Latency buckets in seconds: 5 ms to 10 s, dense around the SLO range of a CRUD API. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -58,6 +65,17 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     labelNames: ["pool"] as const,
     registers,
   });
+  const relayLag = new Gauge({
+    name: "webhook_relay_lag_seconds",
+    help: "Age of the oldest domain event not yet delivered to every webhook it matches",
+    registers,
+  });
+  const webhookAttempts = new Counter({
+    name: "webhook_delivery_attempts_total",
+    help: "Webhook delivery attempts by outcome (delivered, retrying, failed)",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
   return {
     registry,
     contentType: registry.contentType,
@@ -74,6 +92,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     },
     setDatabasePoolMax(pool, max) {
       poolMax.set({ pool }, max);
+    },
+    setWebhookRelayLag(seconds) {
+      relayLag.set(seconds);
+    },
+    recordWebhookAttempt(outcome) {
+      webhookAttempts.inc({ outcome });
     },
     render: () => registry.metrics(),
   };
