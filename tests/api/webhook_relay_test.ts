@@ -33,10 +33,11 @@ async function registerWebhook(
   env: TestApp,
   receiver: WebhookReceiver,
   eventTypes = ["CustomerCreated", "CustomerUpdated"],
+  businessDomains?: string[],
 ) {
   const response = await env.request("POST", "/webhooks", {
     as: USERS.admin,
-    body: { url: receiver.url, eventTypes },
+    body: { url: receiver.url, eventTypes, businessDomains },
   });
   assert.equal(response.status, 201, await response.clone().text());
   return await response.json() as { id: number; secret: string };
@@ -91,9 +92,12 @@ function countById(receiver: WebhookReceiver): Map<string, number> {
 Deno.test("webhook relay: signed deliveries in write order", withResources, async (t) => {
   const env = await startTestApp("webhook_relay_order", { env: RELAY_ENV });
   const receiver = startWebhookReceiver();
+  const coldReceiver = startWebhookReceiver();
   let relay: WebhookRelay | undefined;
   try {
+    const earlyId = await createCustomer(env, "Before The Webhook");
     const webhook = await registerWebhook(env, receiver);
+    const coldHook = await registerWebhook(env, coldReceiver, ["CustomerCreated"], ["COLD_CHAIN"]);
     const customerId = await createCustomer(env, "Relay Order");
     await patchRemarks(env, customerId, 100);
     relay = relayOn(env);
@@ -143,7 +147,13 @@ Deno.test("webhook relay: signed deliveries in write order", withResources, asyn
       assert.equal(new Set(ids).size, 101);
     });
 
+    await t.step("events written before a webhook or of other domains are not sent to it", () => {
+      assert.ok(receiver.received.every((item) => item.json.aggregateId !== earlyId));
+      assert.equal(coldReceiver.received.length, 0);
+    });
+
     await t.step("events are published once every matching webhook has them", async () => {
+      assert.equal((await deliveryRows(env, coldHook.id)).length, 0);
       await waitUntil(async () => {
         const [row] = await env.db.sql<{ n: number }[]>`
           select count(*)::int as n from domain_event where published_at is null`;
@@ -191,6 +201,7 @@ Deno.test("webhook relay: signed deliveries in write order", withResources, asyn
   } finally {
     await relay?.stop();
     await receiver.close();
+    await coldReceiver.close();
     await env.close();
   }
 });
