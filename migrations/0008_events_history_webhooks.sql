@@ -18,9 +18,14 @@ set dispatched_at = occurred_at, published_at = coalesce(published_at, occurred_
 create index idx_domain_event_undispatched on domain_event (id) where dispatched_at is null;
 
 -- Customer history: a replacement's event lists the customers it added and removed (up to
--- 20 000 ids); this index finds the ones naming a customer without reading every payload.
-create index idx_domain_event_member_ids on domain_event
-  using gin (((payload -> 'addedCustomerIds') || (payload -> 'removedCustomerIds')) jsonb_path_ops)
+-- 20 000 ids). These find the ones naming a customer without reading every payload, one per list
+-- so the history knows which without reading the payload either. fastupdate off: a pending list
+-- of ~20 000 entries per large replacement made every history read scan it (ADR 0121).
+create index idx_domain_event_members_added on domain_event
+  using gin ((payload -> 'addedCustomerIds') jsonb_path_ops) with (fastupdate = off)
+  where event_type = 'CustomerGroupMembersReplaced';
+create index idx_domain_event_members_removed on domain_event
+  using gin ((payload -> 'removedCustomerIds') jsonb_path_ops) with (fastupdate = off)
   where event_type = 'CustomerGroupMembersReplaced';
 -- A merge is recorded on its target; its source finds it here.
 create index idx_domain_event_merge_source on domain_event ((payload ->> 'sourceCustomerId'), id)

@@ -11,7 +11,9 @@ export async function findCustomerDomain(sql: Queryable, id: number): Promise<st
 /**
  * Up to `limit` events concerning a customer with ids below `beforeEventId`, newest first: its
  * own events, member replacements that added or removed it, and merges whose source it was. Each
- * branch walks its own index newest-first, so a page reads about `limit` rows per branch.
+ * branch walks its own index, so a page reads about `limit` rows per branch. The membership
+ * branches sort `id + 0`: ordered by `id`, Postgres walked the primary key backwards filtering
+ * every event of the table (0.5 s over 220 000 events) instead of asking the GIN index (0.2 ms).
  */
 export async function listCustomerEvents(
   sql: Queryable,
@@ -32,28 +34,29 @@ export async function listCustomerEvents(
     }[]
   >`
     with ids as (
-      (select id from domain_event
+      (select id, null as membership from domain_event
         where aggregate_type = 'Customer' and aggregate_id = ${customerId} and id < ${before}
         order by id desc limit ${limit})
-      union
-      (select id from domain_event
+      union all
+      (select id, 'ADDED' from domain_event
         where event_type = 'CustomerGroupMembersReplaced'
-          and ((payload -> 'addedCustomerIds') || (payload -> 'removedCustomerIds')) @> ${member}
-          and id < ${before}
-        order by id desc limit ${limit})
-      union
-      (select id from domain_event
-        where event_type = 'CustomerMerged' and payload ->> 'sourceCustomerId' = ${
-    String(customerId)
-  }
+          and payload -> 'addedCustomerIds' @> ${member} and id < ${before}
+        order by id + 0 desc limit ${limit})
+      union all
+      (select id, 'REMOVED' from domain_event
+        where event_type = 'CustomerGroupMembersReplaced'
+          and payload -> 'removedCustomerIds' @> ${member} and id < ${before}
+        order by id + 0 desc limit ${limit})
+      union all
+      (select id, null from domain_event
+        where event_type = 'CustomerMerged' and payload ->> 'sourceCustomerId' = ${String(customerId)}
           and id < ${before}
         order by id desc limit ${limit})
     )
     select e.id, e.event_type, e.occurred_at, e.operation_uid, e.operation_name, e.trace_id,
-      -- A replacement lists up to 20 000 ids: only whether it added this customer travels.
-      case when e.event_type = 'CustomerGroupMembersReplaced'
-        then jsonb_build_object('groupId', e.payload -> 'groupId',
-          'added', coalesce(e.payload -> 'addedCustomerIds' @> ${member}, false))
+      -- A replacement lists up to 20 000 ids: its branch already says what it did to this one.
+      case when ids.membership is not null
+        then jsonb_build_object('groupId', e.aggregate_id, 'added', ids.membership = 'ADDED')
         else e.payload end as payload
     from domain_event e join ids using (id)
     order by e.id desc
