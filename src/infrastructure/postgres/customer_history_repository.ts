@@ -22,6 +22,7 @@ export async function listCustomerEvents(
   const { customerId, limit } = options;
   const before = options.beforeEventId ?? Number.MAX_SAFE_INTEGER;
   const member = sql`jsonb_build_array(${customerId}::bigint)`;
+  const asSource = String(customerId);
   const rows = await sql<
     {
       id: number;
@@ -49,7 +50,7 @@ export async function listCustomerEvents(
         order by id + 0 desc limit ${limit})
       union all
       (select id, null from domain_event
-        where event_type = 'CustomerMerged' and payload ->> 'sourceCustomerId' = ${String(customerId)}
+        where event_type = 'CustomerMerged' and payload ->> 'sourceCustomerId' = ${asSource}
           and id < ${before}
         order by id desc limit ${limit})
     )
