@@ -102,6 +102,13 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     throw new ConfigError(`invalid configuration: ${lines.join("; ")}`);
   }
   const environment = parsed.data;
+  // A relay stops starting requests at half its lease; one more request (up to the time-out)
+  // must still end before the lease does, or another instance could send the same event.
+  if (environment.WEBHOOK_RELAY_LEASE_MS < 3 * environment.WEBHOOK_TIMEOUT_MS) {
+    throw new ConfigError(
+      "invalid configuration: WEBHOOK_RELAY_LEASE_MS must be at least 3 × WEBHOOK_TIMEOUT_MS",
+    );
+  }
   if (environment.APP_ENV === "production") {
     const missing = [];
     if (!environment.DATABASE_URL) missing.push("DATABASE_URL");

@@ -28,4 +28,8 @@ Deno.test("development runs without WEBHOOK_SECRET_KEY; short relay settings par
   assert.equal(config.WEBHOOK_ALLOW_PRIVATE, true);
   assert.equal(config.WEBHOOK_RETRY_BASE_MS, 20);
   assert.throws(() => loadConfig({ WEBHOOK_TIMEOUT_MS: "0" }), /WEBHOOK_TIMEOUT_MS/);
+  assert.throws(
+    () => loadConfig({ WEBHOOK_TIMEOUT_MS: "5000", WEBHOOK_RELAY_LEASE_MS: "10000" }),
+    /WEBHOOK_RELAY_LEASE_MS/,
+  );
 });
