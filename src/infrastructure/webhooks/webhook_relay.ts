@@ -49,9 +49,11 @@ const FANOUT_BATCH = 100;
 
 type Attempt = { ok: true; status: number } | { ok: false; status: number | null; error: string };
 
+/** A failure as logged and shown in the delivery log, without the URL (it may hold a token). */
 function describe(error: unknown): string {
   if (error instanceof DOMException && error.name === "TimeoutError") return "timed out";
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.replace(/\bhttps?:\/\/[^\s)]+/gi, "<url>");
 }
 
 /** Starts the relay loop; it runs until stop(). */
@@ -125,11 +127,12 @@ export function startWebhookRelay(
     try {
       const deliveries = await pendingDeliveries(sql, webhook.id, config.WEBHOOK_RELAY_BATCH);
       if (deliveries.length === 0) return;
-      let refusal = await deps.webhookUrlPolicy.checkDelivery(webhook.url);
+      const refusal = await deps.webhookUrlPolicy.checkDelivery(webhook.url);
+      let blocked = refusal ? `url refused: ${refusal}` : undefined;
       let secret = "";
-      if (!refusal) {
+      if (!blocked) {
         secret = await deps.webhookSecrets.decrypt(webhook.secretCiphertext).catch(() => {
-          refusal = "the secret cannot be decrypted (was WEBHOOK_SECRET_KEY changed?)";
+          blocked = "the secret cannot be decrypted (was WEBHOOK_SECRET_KEY changed?)";
           return "";
         });
       }
@@ -138,8 +141,8 @@ export function startWebhookRelay(
         if (stopped.signal.aborted || Date.now() - startedAt > config.WEBHOOK_RELAY_LEASE_MS / 2) {
           break;
         }
-        const attempt: Attempt = refusal
-          ? { ok: false, status: null, error: `url refused: ${refusal}` }
+        const attempt: Attempt = blocked
+          ? { ok: false, status: null, error: blocked }
           : await send(webhook, secret, delivery);
         if (!attempt.ok) {
           await recordFailure(delivery, attempt);
@@ -166,7 +169,12 @@ export function startWebhookRelay(
       leaseMs: config.WEBHOOK_RELAY_LEASE_MS,
       limit: WEBHOOKS_PER_CLAIM,
     });
-    await Promise.all(claimed.map(serve));
+    // Settled, not all: stop() must not return while another webhook's request is in flight.
+    for (const result of await Promise.allSettled(claimed.map(serve))) {
+      if (result.status === "rejected") {
+        logger.error("webhook delivery step failed", { error: describe(result.reason) });
+      }
+    }
     metrics.setWebhookRelayLag(await relayLagSeconds(sql));
     return fannedOut > 0 || claimed.length > 0;
   };
