@@ -139,19 +139,24 @@ export async function recordDelivered(
   sql: Sql,
   delivery: { id: number; eventId: number; responseStatus: number },
 ): Promise<void> {
-  await sql.begin(async (tx) => {
-    await tx`
+  // Sent together (postgres.js pipelines a transaction's queries in order): one round trip.
+  await sql.begin((tx) => [
+    // Not waiting for the WAL flush: should the database crash before it, the delivery is sent
+    // again (at least once holds), and each delivery saves a disk flush (ADR 0120).
+    tx`set local synchronous_commit = off`,
+    tx`
       update webhook_delivery set status = 'DELIVERED', attempts = attempts + 1,
         last_attempt_at = now(), delivered_at = now(), last_response_status = ${delivery.responseStatus},
         last_error = null, updated_at = now()
-      where id = ${delivery.id} and status = 'PENDING'`;
-    await tx`select id from domain_event where id = ${delivery.eventId} for update`;
-    await tx`
+      where id = ${delivery.id} and status = 'PENDING'`,
+    tx`select id from domain_event where id = ${delivery.eventId} for update`,
+    // A new statement, so it sees a delivery another relay committed while this one waited.
+    tx`
       update domain_event e set published_at = now()
       where e.id = ${delivery.eventId} and e.published_at is null
         and not exists (select 1 from webhook_delivery d
-          where d.event_id = e.id and d.status <> 'DELIVERED')`;
-  });
+          where d.event_id = e.id and d.status <> 'DELIVERED')`,
+  ]);
 }
 
 /** Records a failed attempt: retried after `retryInMs`, or FAILED when `final`. */
