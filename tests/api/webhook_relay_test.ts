@@ -4,6 +4,7 @@ import {
   startWebhookRelay,
   type WebhookRelay,
 } from "../../src/infrastructure/webhooks/webhook_relay.ts";
+import { createWebhookSecrets } from "../../src/infrastructure/webhooks/webhook_secrets.ts";
 import { createWebhookUrlPolicy } from "../../src/infrastructure/webhooks/webhook_url_policy.ts";
 import { startTestApp, type TestApp, withResources } from "../support/test_app.ts";
 import { USERS } from "../support/tokens.ts";
@@ -342,6 +343,37 @@ Deno.test("webhook relay: the URL is checked again at delivery time", withResour
     await env.close();
   }
 });
+
+Deno.test(
+  "webhook relay: a secret sealed under another WEBHOOK_SECRET_KEY fails its deliveries",
+  withResources,
+  async () => {
+    const env = await startTestApp("webhook_relay_key", { env: RELAY_ENV });
+    const receiver = startWebhookReceiver();
+    const otherKey = await createWebhookSecrets({
+      APP_ENV: "test",
+      WEBHOOK_SECRET_KEY: "a-different-key-than-the-one-that-sealed-it",
+    });
+    const relay = startWebhookRelay({
+      ...env.deps,
+      sql: env.deps.db.sql,
+      webhookSecrets: otherKey,
+    });
+    try {
+      const webhook = await registerWebhook(env, receiver, ["CustomerCreated"]);
+      await createCustomer(env, "Relay Wrong Key");
+      await waitUntil(async () => (await deliveryRows(env, webhook.id))[0]?.attempts >= 1);
+      assert.equal(receiver.received.length, 0, "nothing unsigned or wrongly signed is sent");
+      const [row] = await env.db.sql<{ last_error: string }[]>`
+        select last_error from webhook_delivery where webhook_id = ${webhook.id}`;
+      assert.match(row.last_error, /secret cannot be decrypted .*WEBHOOK_SECRET_KEY/);
+    } finally {
+      await relay.stop();
+      await receiver.close();
+      await env.close();
+    }
+  },
+);
 
 Deno.test("webhook relay: instances share the work", withResources, async (t) => {
   const env = await startTestApp("webhook_relay_shared", { env: RELAY_ENV });
