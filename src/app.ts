@@ -2,6 +2,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { Dependencies } from "./dependencies.ts";
 import { authRouter } from "./presentation/auth/auth_router.ts";
 import { companyRouter } from "./presentation/companies/company_router.ts";
+import { customerHistoryRouter } from "./presentation/customers/customer_history_router.ts";
 import { customerRouter } from "./presentation/customers/customer_router.ts";
 import { docsRouter } from "./presentation/docs/docs_router.ts";
 import { groupRouter } from "./presentation/groups/group_router.ts";
@@ -18,6 +19,7 @@ import { openApiDocument } from "./presentation/openapi_document.ts";
 import { problemResponse } from "./presentation/problem.ts";
 import { createRouter } from "./presentation/router.ts";
 import { syncRouter } from "./presentation/sync/sync_router.ts";
+import { webhookRouter } from "./presentation/webhooks/webhook_router.ts";
 import { AppError } from "./shared/errors.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -33,6 +35,8 @@ const PROTECTED_PATHS = [
   "/customer-groups/*",
   "/external-sync",
   "/external-sync/*",
+  "/webhooks",
+  "/webhooks/*",
 ];
 
 /** Writes that accept an Idempotency-Key (contract §10.4). */
@@ -75,9 +79,11 @@ export function createApp(deps: Dependencies, options: AppOptions = {}) {
   app.route("/", metricsRouter(deps));
   app.route("/", authRouter(deps));
   app.route("/", customerRouter(deps));
+  app.route("/", customerHistoryRouter(deps));
   app.route("/", companyRouter(deps));
   app.route("/", groupRouter(deps));
   app.route("/", syncRouter(deps));
+  app.route("/", webhookRouter(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

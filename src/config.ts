@@ -72,6 +72,16 @@ const environmentSchema = z.object({
     return names as ("redis" | "mysql")[];
   }),
   TRUST_PROXY: boolean.default(false),
+  // Webhooks (contract §10.7, docs/webhooks.md).
+  WEBHOOK_SECRET_KEY: z.string().min(32, "must be at least 32 characters").optional(),
+  WEBHOOK_ALLOW_PRIVATE: boolean.default(false),
+  WEBHOOK_TIMEOUT_MS: int(10, 60_000).default(5_000),
+  WEBHOOK_RETRY_BASE_MS: int(1, 3_600_000).default(10_000),
+  WEBHOOK_RETRY_MAX_MS: int(1, 86_400_000).default(3_600_000),
+  WEBHOOK_RELAY_ENABLED: boolean.default(true),
+  WEBHOOK_RELAY_POLL_MS: int(10, 60_000).default(1_000),
+  WEBHOOK_RELAY_BATCH: int(1, 500).default(20),
+  WEBHOOK_RELAY_LEASE_MS: int(100, 3_600_000).default(60_000),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -102,6 +112,13 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     throw new ConfigError(`invalid configuration: ${lines.join("; ")}`);
   }
   const environment = parsed.data;
+  // A relay stops starting requests at half its lease; one more request (up to the time-out)
+  // must still end before the lease does, or another instance could send the same event.
+  if (environment.WEBHOOK_RELAY_LEASE_MS < 3 * environment.WEBHOOK_TIMEOUT_MS) {
+    throw new ConfigError(
+      "invalid configuration: WEBHOOK_RELAY_LEASE_MS must be at least 3 × WEBHOOK_TIMEOUT_MS",
+    );
+  }
   if (environment.APP_ENV === "production") {
     const problems = productionProblems(environment);
     if (problems.length > 0) {

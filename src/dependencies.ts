@@ -30,6 +30,14 @@ import { registerOperationalMetrics } from "./infrastructure/metrics/operational
 import { checkDependencies } from "./infrastructure/health_checks.ts";
 import { translateDatabaseError } from "./infrastructure/postgres/errors.ts";
 import type { AppError } from "./shared/errors.ts";
+import {
+  createWebhookSecrets,
+  type WebhookSecrets,
+} from "./infrastructure/webhooks/webhook_secrets.ts";
+import {
+  createWebhookUrlPolicy,
+  type WebhookUrlPolicy,
+} from "./infrastructure/webhooks/webhook_url_policy.ts";
 
 /** Everything the app and the use cases run on; built once per process (or per test). */
 export interface Dependencies {
@@ -55,6 +63,10 @@ export interface Dependencies {
   rateLimiter: RateLimiter;
   /** Turns an error no layer translated into its AppError (outage 503, constraint 409), if any. */
   translateError: (error: unknown) => AppError | undefined;
+  /** Encrypts webhook secrets at rest (WEBHOOK_SECRET_KEY). */
+  webhookSecrets: WebhookSecrets;
+  /** Which webhook URLs may be registered and called (WEBHOOK_ALLOW_PRIVATE). */
+  webhookUrlPolicy: WebhookUrlPolicy;
   close(): Promise<void>;
 }
 
@@ -96,6 +108,7 @@ export async function createDependencies(
     ? createReadOnlyMysqlPool(config.EXTERNAL_MYSQL_URL, { observe: metrics.observeMysqlQuery })
     : undefined;
   const keys = await loadJwtKeys(config, options.fallbackSecret);
+  const webhookSecrets = await createWebhookSecrets(config);
   metrics.setDatabasePoolMax("write", config.databasePoolMax);
   if (config.DATABASE_READ_URL) metrics.setDatabasePoolMax("read", config.databasePoolMax);
   registerOperationalMetrics(metrics, {
@@ -135,6 +148,8 @@ export async function createDependencies(
       leaseSize: config.RATE_LIMIT_LEASE_SIZE,
     }),
     translateError: translateDatabaseError,
+    webhookSecrets,
+    webhookUrlPolicy: createWebhookUrlPolicy(config),
     async close() {
       await bus?.close();
       await Promise.allSettled([db.close(), store.close(), mysql?.end()]);

@@ -3,6 +3,7 @@ import { purgeExpiredIdempotencyKeys } from "./application/idempotency/purge_exp
 import { ConfigError, loadConfig } from "./config.ts";
 import { createDependencies } from "./dependencies.ts";
 import { migrate } from "./infrastructure/postgres/migrator.ts";
+import { startWebhookRelay } from "./infrastructure/webhooks/webhook_relay.ts";
 import { configureLogging, logger } from "./shared/logger.ts";
 
 /** Expired Idempotency-Keys are deleted this often, a bounded batch per run (ADR 0100). */
@@ -48,6 +49,9 @@ async function main(): Promise<void> {
   const applied = await migrate(deps.db.sql);
   if (applied.length > 0) logger.info("migrations applied", { migrations: applied });
 
+  const relay = config.WEBHOOK_RELAY_ENABLED
+    ? startWebhookRelay({ ...deps, sql: deps.db.sql })
+    : undefined;
   const app = createApp(deps);
   const server = Deno.serve({
     hostname: config.HOST,
@@ -90,7 +94,8 @@ async function main(): Promise<void> {
     logger.info("shutting down", { signal });
     clearInterval(purge);
     const grace = new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_GRACE_MS));
-    await Promise.race([server.shutdown(), grace]);
+    // The relay finishes its in-flight deliveries and gives its webhook leases back meanwhile.
+    await Promise.race([Promise.all([server.shutdown(), relay?.stop()]), grace]);
     await deps.close();
     logger.info("stopped");
     Deno.exit(0);

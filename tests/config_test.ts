@@ -46,6 +46,7 @@ Deno.test("production refuses to start without DATABASE_URL and a JWT key", () =
     DATABASE_URL: "postgres://x@h/db",
     JWT_SECRET: crypto.randomUUID() + crypto.randomUUID(),
     METRICS_TOKEN: crypto.randomUUID(),
+    WEBHOOK_SECRET_KEY: crypto.randomUUID() + crypto.randomUUID(),
   });
   assert.equal(config.APP_ENV, "production");
 });

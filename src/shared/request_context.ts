@@ -4,6 +4,8 @@ import { AsyncLocalStorage } from "node:async_hooks";
 export interface RequestContext {
   traceId: string;
   dingUserId?: string;
+  /** The authenticated user's display name, recorded as the operator of domain events. */
+  dingUserName?: string;
   fields: Record<string, unknown>;
 }
 

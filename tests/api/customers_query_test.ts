@@ -249,7 +249,7 @@ Deno.test("customer queries, details, updates and companies", async (t) => {
           "CustomerCreated",
           "CustomerUpdated",
         ]);
-        assert.deepEqual(events[1].payload.changes.remark, { from: null, to: "vip" });
+        assert.deepEqual(events[1].payload.changes.remark, { old: null, new: "vip" });
       },
     );
 

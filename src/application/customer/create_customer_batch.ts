@@ -227,6 +227,7 @@ async function writeSetBased(
         aggregateId: written.customerId,
         eventType: "CustomerCreated",
         payload: customerCreatedPayload(row.body, written),
+        operator: { uid: user.dingUserId, name: user.name },
       })),
     ),
     insertSyncRecords(

@@ -133,6 +133,7 @@ export async function writeNewCustomer(
     aggregateId: customerId,
     eventType: "CustomerCreated",
     payload: customerCreatedPayload(body, written),
+    operator: { uid: user.dingUserId, name: user.name },
   });
   if (body.remoteId !== undefined) {
     await insertSyncRecord(

@@ -49,11 +49,11 @@ export async function updateCustomer(
     ) {
       removedFromGroups = await removeFromGroupsOfDomain(tx, id, current.businessDomain, operator);
     }
-    const diff: Record<string, { from: unknown; to: unknown }> = {};
+    const diff: Record<string, { old: unknown; new: unknown }> = {};
     for (const [field, to] of Object.entries(changes)) {
       if (to === undefined) continue;
       const from = current[field as keyof typeof current];
-      if (from !== to) diff[field] = { from, to };
+      if (from !== to) diff[field] = { old: from, new: to };
     }
     const version = await updateCustomerRow(tx, id, changes as CustomerChanges, operator);
     await appendDomainEvent(tx, {
@@ -61,6 +61,7 @@ export async function updateCustomer(
       aggregateId: id,
       eventType: "CustomerUpdated",
       payload: { customerId: id, version, changes: diff, removedFromGroups },
+      operator,
     });
     return { detail: (await findCustomerDetail(tx, id))!, groupIds, removedFromGroups };
   });

@@ -31,10 +31,8 @@ export async function updateCustomerStatus(
   const result = await deps.db.sql.begin(async (tx) => {
     const current = await lockCustomerForWrite(tx, command);
     const to = Customer.changeStatus(current.status, command.status);
-    const version = await updateCustomerRow(tx, id, { status: to }, {
-      uid: user.dingUserId,
-      name: user.name,
-    });
+    const operator = { uid: user.dingUserId, name: user.name };
+    const version = await updateCustomerRow(tx, id, { status: to }, operator);
     await appendDomainEvent(tx, {
       aggregateType: "Customer",
       aggregateId: id,
@@ -45,7 +43,9 @@ export async function updateCustomerStatus(
         from: current.status,
         to,
         reason: command.reason ?? null,
+        changes: { status: { old: current.status, new: to } },
       },
+      operator,
     });
     return {
       detail: (await findCustomerDetail(tx, id))!,

@@ -37,6 +37,7 @@ export async function createCustomerGroup(
         maxMember: created.maxMember,
         operationUid: operator.uid,
       },
+      operator,
     });
     return created;
   });

@@ -60,6 +60,7 @@ export async function replaceGroupMembers(
         version: group.version,
         operationUid: operator.uid,
       },
+      operator,
     });
     return { group, ...change };
   });

@@ -25,6 +25,10 @@ export interface Metrics {
   observeRedisConnectionError(): void;
   /** Times one query of the external MySQL source; a failed query also counts as an error. */
   observeMysqlQuery(seconds: number, ok: boolean): void;
+  /** Age in seconds of the oldest event not yet received by every webhook it matches. */
+  setWebhookRelayLag(seconds: number): void;
+  /** Counts one webhook delivery attempt by outcome (a fixed set, never a URL or an id). */
+  recordWebhookAttempt(outcome: WebhookAttemptOutcome): void;
   /** The exposition text of every metric. */
   render(): Promise<string>;
 }
@@ -39,6 +43,8 @@ const METHOD_LABELS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", 
 export function methodLabel(method: string): string {
   return METHOD_LABELS.has(method) ? method : "OTHER";
 }
+/** Outcomes of a webhook delivery attempt: delivered, retry scheduled, or finally FAILED. */
+export type WebhookAttemptOutcome = "delivered" | "retrying" | "failed";
 
 /** Latency buckets in seconds: 5 ms to 10 s, dense around the SLO range of a CRUD API. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -142,6 +148,17 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   redisErrors.labels("connection").inc(0);
   redisCommandErrors.inc(0);
   mysqlErrors.inc(0);
+  const relayLag = new Gauge({
+    name: "webhook_relay_lag_seconds",
+    help: "Age of the oldest domain event not yet delivered to every webhook it matches",
+    registers,
+  });
+  const webhookAttempts = new Counter({
+    name: "webhook_delivery_attempts_total",
+    help: "Webhook delivery attempts by outcome (delivered, retrying, failed)",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
   return {
     registry,
     contentType: registry.contentType,
@@ -176,6 +193,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     observeMysqlQuery(seconds, ok) {
       mysqlDuration.observe(seconds);
       if (!ok) mysqlErrors.inc();
+    },
+    setWebhookRelayLag(seconds) {
+      relayLag.set(seconds);
+    },
+    recordWebhookAttempt(outcome) {
+      webhookAttempts.inc({ outcome });
     },
     render: () => registry.metrics(),
   };

@@ -24,8 +24,11 @@ export type DemoRoleMapping = readonly [string, string, string];
 
 /** Deletes every row the seed writes (and any other business data), restarting the sequences. */
 export async function resetDemoData(sql: Queryable): Promise<void> {
-  await sql`truncate customer_group_member, customer_group, external_system_sync, domain_event,
-    customer, company restart identity`;
+  // Webhooks stay registered; their deliveries of the deleted events go with them.
+  await sql`truncate customer_group_member, customer_group, external_system_sync, webhook_delivery,
+    domain_event, customer, company restart identity`;
+  // Event ids start again at 1: a webhook's "events after me" position must start again too.
+  await sql`update webhook set start_event_id = 0`;
   await sql`alter sequence customer_code_seq restart`;
   await sql`alter sequence company_code_seq restart`;
 }

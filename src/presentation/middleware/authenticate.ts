@@ -23,7 +23,10 @@ export function authenticate(
   return async function authenticate(c, next) {
     const claims = await deps.verifyToken(bearerToken(c.req.header("authorization")));
     const context = currentContext();
-    if (context) context.dingUserId = claims.dingUserId;
+    if (context) {
+      context.dingUserId = claims.dingUserId;
+      context.dingUserName = claims.name;
+    }
     c.set("user", await deps.roleMapping.currentUser(claims));
     await next();
   };

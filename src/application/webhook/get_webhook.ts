@@ -1,0 +1,13 @@
+import type { Dependencies } from "../../dependencies.ts";
+import type { CurrentUser } from "../../domain/auth/current_user.ts";
+import type { Webhook } from "../../domain/webhook/webhook.ts";
+import { guardWebhookAdmin, loadWebhook } from "./webhook_admin.ts";
+
+/** One webhook (without its secret); 404 WEBHOOK_NOT_FOUND. */
+export async function getWebhook(
+  deps: Pick<Dependencies, "db">,
+  command: { user: CurrentUser; id: number },
+): Promise<Webhook> {
+  await guardWebhookAdmin(deps, command.user);
+  return await loadWebhook(deps, command.id);
+}
