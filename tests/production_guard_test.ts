@@ -12,6 +12,7 @@ const GOOD: Record<string, string> = {
   DATABASE_URL: "postgres://app@db.internal/customer",
   JWT_SECRET: crypto.randomUUID() + crypto.randomUUID(),
   METRICS_TOKEN: crypto.randomUUID(),
+  WEBHOOK_SECRET_KEY: crypto.randomUUID() + crypto.randomUUID(),
 };
 
 function refused(env: Record<string, string | undefined>, variable: string) {

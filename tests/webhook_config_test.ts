@@ -4,7 +4,8 @@ import { loadConfig } from "../src/config.ts";
 const PRODUCTION = {
   APP_ENV: "production",
   DATABASE_URL: "postgres://x@h/db",
-  JWT_SECRET: "x".repeat(32),
+  JWT_SECRET: crypto.randomUUID() + crypto.randomUUID(),
+  METRICS_TOKEN: crypto.randomUUID(),
 };
 
 Deno.test("production refuses to start without WEBHOOK_SECRET_KEY", () => {
@@ -13,7 +14,7 @@ Deno.test("production refuses to start without WEBHOOK_SECRET_KEY", () => {
     () => loadConfig({ ...PRODUCTION, WEBHOOK_SECRET_KEY: "short" }),
     /WEBHOOK_SECRET_KEY: must be at least 32 characters/,
   );
-  const config = loadConfig({ ...PRODUCTION, WEBHOOK_SECRET_KEY: "w".repeat(32) });
+  const config = loadConfig({ ...PRODUCTION, WEBHOOK_SECRET_KEY: crypto.randomUUID() + "-key" });
   assert.equal(config.WEBHOOK_ALLOW_PRIVATE, false);
   assert.equal(config.WEBHOOK_TIMEOUT_MS, 5000);
 });
