@@ -51,6 +51,8 @@ export interface Dependencies {
   metrics: Metrics;
   /** RATE_LIMIT_PER_MINUTE per user or client IP, in Redis when configured. */
   rateLimiter: RateLimiter;
+  /** Set by the shutdown sequence: /readyz answers 503 while draining. */
+  lifecycle: { draining: boolean };
   close(): Promise<void>;
 }
 
@@ -130,6 +132,7 @@ export async function createDependencies(
       redis,
       leaseSize: config.RATE_LIMIT_LEASE_SIZE,
     }),
+    lifecycle: { draining: false },
     async close() {
       await bus?.close();
       await Promise.allSettled([db.close(), store.close(), mysql?.end()]);

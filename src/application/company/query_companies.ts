@@ -23,14 +23,16 @@ export async function queryCompanies(
 ): Promise<Page<Company>> {
   const domains = BusinessDomainGuard.filterDomains(command.user, command.businessDomain);
   const filter = { domains, keyword: command.keyword };
-  const [items, total] = await Promise.all([
-    queryCompanyPage(deps.db.readSql, {
-      ...filter,
-      sort: command.sort,
-      limit: command.pageSize,
-      offset: (command.page - 1) * command.pageSize,
-    }),
-    countCompanies(deps.db.readSql, filter),
-  ]);
+  const [items, total] = await deps.db.read((sql) =>
+    Promise.all([
+      queryCompanyPage(sql, {
+        ...filter,
+        sort: command.sort,
+        limit: command.pageSize,
+        offset: (command.page - 1) * command.pageSize,
+      }),
+      countCompanies(sql, filter),
+    ])
+  );
   return { items, page: command.page, pageSize: command.pageSize, total };
 }

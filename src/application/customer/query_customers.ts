@@ -54,9 +54,11 @@ export async function queryCustomers(
   };
   // A keyword's plan depends on how many customers match (ADR 0063); other filters are served by
   // the (domain, status, created_at) indexes whatever the count.
-  const { items, total } = filter.keyword
-    ? await searchCustomers(deps.db.readSql, filter, page, { cap: TOTAL_CAP })
-    : await listCustomers(deps.db.readSql, filter, page);
+  const { items, total } = await deps.db.read((sql) =>
+    filter.keyword
+      ? searchCustomers(sql, filter, page, { cap: TOTAL_CAP })
+      : listCustomers(sql, filter, page)
+  );
   return {
     items,
     page: command.page,

@@ -21,12 +21,14 @@ export async function queryCustomerGroups(
 ): Promise<{ items: CustomerGroup[]; page: number; pageSize: number; total: number }> {
   const businessDomains = BusinessDomainGuard.filterDomains(user, query.businessDomain);
   const keyword = query.keyword?.trim() || undefined;
-  const { items, total } = await listCustomerGroups(deps.db.readSql, {
-    businessDomains,
-    keyword,
-    sort: query.sort,
-    page: query.page,
-    pageSize: query.pageSize,
-  });
+  const { items, total } = await deps.db.read((sql) =>
+    listCustomerGroups(sql, {
+      businessDomains,
+      keyword,
+      sort: query.sort,
+      page: query.page,
+      pageSize: query.pageSize,
+    })
+  );
   return { items, page: query.page, pageSize: query.pageSize, total };
 }

@@ -35,18 +35,20 @@ export async function listSyncRecords(
 ): Promise<{ items: SyncRecordView[]; page: number; pageSize: number; total: number }> {
   const { user, page, pageSize } = command;
   const visible = BusinessDomainGuard.visibleDomains(user);
-  const enabled = await listEnabledDomainCodes(deps.db.readSql);
-  const holdsAll = enabled.every((code) => visible.includes(code));
-  const { items, total } = await listSyncRecordRows(deps.db.readSql, {
-    entityType: command.entityType,
-    entityId: command.entityId,
-    remoteId: command.remoteId,
-    source: command.source,
-    syncStatus: command.syncStatus,
-    domains: holdsAll ? "all" : visible,
-    direction: command.direction,
-    page,
-    pageSize,
+  const { items, total } = await deps.db.read(async (sql) => {
+    const enabled = await listEnabledDomainCodes(sql);
+    const holdsAll = enabled.every((code) => visible.includes(code));
+    return await listSyncRecordRows(sql, {
+      entityType: command.entityType,
+      entityId: command.entityId,
+      remoteId: command.remoteId,
+      source: command.source,
+      syncStatus: command.syncStatus,
+      domains: holdsAll ? "all" : visible,
+      direction: command.direction,
+      page,
+      pageSize,
+    });
   });
   return { items, page, pageSize, total };
 }
