@@ -83,9 +83,9 @@ Deno.test({
           const [{ count }] = await primary`select count(*)::int as count from schema_migrations`;
           assert.equal(count, files.length);
           await waitUntil("HAProxy sees three servers UP", async () => {
-          return Object.values(await haproxyStatus(fleet)).every((status) => status === "UP");
-        }, 30_000);
-        const through = await readyz(fleet.url);
+            return Object.values(await haproxyStatus(fleet)).every((status) => status === "UP");
+          }, 30_000);
+          const through = await readyz(fleet.url);
           assert.equal(through.status, 200);
           assert.equal(through.body.checks.replica.status, "up");
         },
@@ -253,21 +253,71 @@ Deno.test({
           const result = await running.stop();
           report("replica stop", result);
           assert.deepEqual(result.failures, []);
+        },
+      );
 
-          // Lists reach the replica again: its commit counter grows with list requests.
-          const commits = async () => {
-            const [row] = await replica`
-            select xact_commit::float8 as n from pg_stat_database where datname = current_database()`;
-            return row.n as number;
+      await t.step(
+        "lists read the replica; past DATABASE_READ_MAX_LAG_MS they read the primary",
+        async () => {
+          const post = async (name: string) => {
+            const response = await fetch(`${fleet.url}/customers`, {
+              method: "POST",
+              headers: { ...auth, "content-type": "application/json" },
+              body: JSON.stringify({
+                customer: { customerName: name, businessDomain: "COLD_CHAIN" },
+                company: { companyName: `${name} Co` },
+              }),
+            });
+            assert.equal(response.status, 201);
+            return (await response.json()).id as number;
           };
-          const before = await commits();
-          for (let i = 0; i < 30; i++) {
-            const response = await fetch(`${fleet.url}/customers?pageSize=5`, { headers: auth });
+          const listed = async (index: number, keyword: string) => {
+            const response = await fetch(
+              `${fleet.instanceUrl(index)}/customers?keyword=${encodeURIComponent(keyword)}`,
+              { headers: auth },
+            );
             assert.equal(response.status, 200);
-            await response.body?.cancel();
+            return (await response.json()).total as number;
+          };
+          // A fresh write, then replay paused: the replica's lag starts at about zero and grows.
+          await post("Lag Start");
+          await replica`select pg_wal_replay_pause()`;
+          try {
+            const id = await post("Replica Probe");
+            const detail = await fetch(`${fleet.url}/customers/${id}`, { headers: auth });
+            assert.equal(detail.status, 200, "details read the primary");
+            await detail.body?.cancel();
+            for (const index of [0, 1, 2]) {
+              assert.equal(
+                await listed(index, "Replica Probe"),
+                0,
+                `app${index} lists the replica`,
+              );
+            }
+            await waitUntil("every instance bypasses the lagging replica", async () => {
+              for (const index of [0, 1, 2]) {
+                const { body } = await readyz(fleet.instanceUrl(index));
+                if (body.checks.replica.status !== "lagging") return false;
+              }
+              return true;
+            }, 20_000);
+            for (const index of [0, 1, 2]) {
+              assert.equal(
+                await listed(index, "Replica Probe"),
+                1,
+                `app${index} lists the primary`,
+              );
+            }
+          } finally {
+            await replica`select pg_wal_replay_resume()`;
           }
-          await sleep(600); // pg_stat counters are flushed at most every 500 ms
-          assert.ok((await commits()) - before >= 30, "30 lists ran on the replica");
+          await waitUntil("the replica is used again", async () => {
+            for (const index of [0, 1, 2]) {
+              const { body } = await readyz(fleet.instanceUrl(index));
+              if (body.checks.replica.status !== "up") return false;
+            }
+            return true;
+          }, 20_000);
         },
       );
 
