@@ -6,12 +6,15 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { Fleet, waitUntil } from "../../scripts/cluster/fleet.ts";
+import { imageAvailable } from "../../scripts/cluster/container.ts";
 import { signTestToken, USERS } from "../support/tokens.ts";
 import { type LoadResult, startLoad } from "./load.ts";
 
 const BASE_PORT = Number(Deno.env.get("CLUSTER_TEST_BASE_PORT") ?? 26400);
 const RATE_LIMIT = 240;
-const CONTAINER = Deno.env.get("CLUSTER_TEST_CONTAINER") === "1";
+// Instance 2 runs from the image of `deno task image` when it is built (CLUSTER_TEST_CONTAINER=0
+// runs three processes instead).
+const CONTAINER = Deno.env.get("CLUSTER_TEST_CONTAINER") !== "0" && await imageAvailable();
 
 async function readyz(url: string) {
   const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5000) });
@@ -227,6 +230,25 @@ Deno.test({
           assert.ok(drained.length >= 2, "app0 drained before each of its stops");
         },
       );
+
+      await t.step({
+        name: "the container instance logs the same JSON lines and drained on podman stop",
+        ignore: !CONTAINER,
+        fn: async () => {
+          const keys = (lines: Record<string, unknown>[], msg: string) =>
+            Object.keys(lines.find((line) => line.msg === msg) ?? {}).sort();
+          const [process, container] = [await logLines(fleet, 0), await logLines(fleet, 2)];
+          for (const msg of ["listening", "request", "shutting down", "stopped"]) {
+            assert.ok(keys(container, msg).length > 0, `the container logged "${msg}"`);
+            assert.deepEqual(keys(container, msg), keys(process, msg), msg);
+          }
+          const drained = container.filter((line) =>
+            line.msg === "shutting down" && line.drain_ms === 2500
+          );
+          assert.ok(drained.length >= 2, "podman stop drained it like the others");
+          assert.equal((await readyz(fleet.instanceUrl(2))).status, 200);
+        },
+      });
 
       await t.step(
         "replica stopped under list load: 0 failed; restarted: lists go back to it",
