@@ -48,6 +48,11 @@ try {
   await fleet.up();
   const token = await signTestToken(USERS.admin);
   const headers = { authorization: `Bearer ${token}` };
+  await waitUntil("HAProxy ready", async () => {
+    const response = await fetch(`${fleet.url}/readyz`);
+    await response.body?.cancel();
+    return response.ok;
+  }, 30_000);
   const ids: number[] = [];
   for (let i = 0; i < 20; i++) {
     const response = await fetch(`${fleet.url}/customers`, {
@@ -63,7 +68,6 @@ try {
   const detail = () => `/customers/${ids[Math.floor(Math.random() * ids.length)]}`;
   const list = () => `/customers?pageSize=20`;
   const results: Record<string, unknown> = {};
-  await waitUntil("HAProxy ready", async () => (await fetch(`${fleet.url}/readyz`)).ok, 30_000);
   results["3 instances, detail"] = await closedLoop(fleet.url, headers, detail);
   results["3 instances, list"] = await closedLoop(fleet.url, headers, list);
   await fleet.signalInstance(1, "SIGTERM");
