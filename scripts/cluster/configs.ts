@@ -65,6 +65,9 @@ frontend api
 
 backend app
   balance roundrobin
+  # A PATCH or POST whose server died after receiving it may have been applied: only requests
+  # never sent (connection failures) are retried for them; the client retries with its If-Match.
+  http-request disable-l7-retry if !{ method GET HEAD OPTIONS }
   option httpchk GET /readyz
   http-check expect status 200
   default-server inter 500ms fastinter 250ms downinter 1s rise 2 fall 2
