@@ -67,6 +67,8 @@ export interface Dependencies {
   webhookSecrets: WebhookSecrets;
   /** Which webhook URLs may be registered and called (WEBHOOK_ALLOW_PRIVATE). */
   webhookUrlPolicy: WebhookUrlPolicy;
+  /** Set by the shutdown sequence: /readyz answers 503 while draining. */
+  lifecycle: { draining: boolean };
   close(): Promise<void>;
 }
 
@@ -150,6 +152,7 @@ export async function createDependencies(
     translateError: translateDatabaseError,
     webhookSecrets,
     webhookUrlPolicy: createWebhookUrlPolicy(config),
+    lifecycle: { draining: false },
     async close() {
       await bus?.close();
       await Promise.allSettled([db.close(), store.close(), mysql?.end()]);

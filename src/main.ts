@@ -91,7 +91,13 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info("shutting down", { signal });
+    logger.info("shutting down", { signal, drain_ms: config.SHUTDOWN_DRAIN_MS });
+    // Keep serving while /readyz says 503, so a load balancer's health check takes this instance
+    // out of rotation before the listener closes and no new request meets a refused connection.
+    deps.lifecycle.draining = true;
+    if (config.SHUTDOWN_DRAIN_MS > 0) {
+      await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN_MS));
+    }
     clearInterval(purge);
     const grace = new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_GRACE_MS));
     // The relay finishes its in-flight deliveries and gives its webhook leases back meanwhile.

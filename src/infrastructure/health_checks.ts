@@ -2,6 +2,7 @@ import type { Dependencies } from "../dependencies.ts";
 import { pingMysql } from "./mysql/pool.ts";
 import { pingDatabase } from "./postgres/database.ts";
 import { logger } from "../shared/logger.ts";
+import type { ReplicaState } from "./postgres/replica_router.ts";
 
 /**
  * The state of one backing service, as public as /readyz is: status and latency only; why a
@@ -15,7 +16,13 @@ export interface DependencyCheck {
 /** Readiness of every backing service; a configured, non-optional one being down makes it unavailable. */
 export interface ReadinessReport {
   status: "ready" | "unavailable";
-  checks: { postgres: DependencyCheck; redis: DependencyCheck; mysql: DependencyCheck };
+  checks: {
+    postgres: DependencyCheck;
+    redis: DependencyCheck;
+    mysql: DependencyCheck;
+    /** DATABASE_READ_URL only; never makes the instance unready (reads fall back to the primary). */
+    replica?: ReplicaState;
+  };
 }
 
 async function probe(
@@ -62,5 +69,9 @@ export async function checkDependencies(
   const down = postgres.status === "down" ||
     (redis.status === "down" && !optional.has("redis")) ||
     (mysql.status === "down" && !optional.has("mysql"));
-  return { status: down ? "unavailable" : "ready", checks: { postgres, redis, mysql } };
+  const replica = deps.db.replica?.state();
+  return {
+    status: down ? "unavailable" : "ready",
+    checks: replica ? { postgres, redis, mysql, replica } : { postgres, redis, mysql },
+  };
 }

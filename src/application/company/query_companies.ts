@@ -28,9 +28,11 @@ export async function queryCompanies(
     sort: sortName(command.sort),
   };
   const start = pageStart(deps.config, scope, command);
-  const [{ items, next }, total] = await Promise.all([
-    queryCompanyPage(deps.db.readSql, { ...filter, sort: command.sort, ...start }),
-    countCompanies(deps.db.readSql, filter),
-  ]);
+  const [{ items, next }, total] = await deps.db.read((sql) =>
+    Promise.all([
+      queryCompanyPage(sql, { ...filter, sort: command.sort, ...start }),
+      countCompanies(sql, filter),
+    ])
+  );
   return { items, ...pageAnswer(deps.config, scope, command, next), total };
 }

@@ -68,9 +68,11 @@ export async function queryCustomers(
   const page = { sort: input.sort, ...pageStart(deps.config, scope, paging) };
   // A keyword's plan depends on how many customers match (ADR 0063); other filters are served by
   // the (domain, status, created_at) indexes whatever the count.
-  const { items, next, total } = filter.keyword
-    ? await searchCustomers(deps.db.readSql, filter, page, { cap: TOTAL_CAP })
-    : await listCustomers(deps.db.readSql, filter, page);
+  const { items, next, total } = await deps.db.read((sql) =>
+    filter.keyword
+      ? searchCustomers(sql, filter, page, { cap: TOTAL_CAP })
+      : listCustomers(sql, filter, page)
+  );
   return {
     items,
     ...pageAnswer(deps.config, scope, paging, next),

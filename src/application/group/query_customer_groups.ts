@@ -26,11 +26,9 @@ export async function queryCustomerGroups(
     filters: { keyword, businessDomain: query.businessDomain },
     sort: sortName(query.sort),
   };
-  const { items, next, total } = await listCustomerGroups(deps.db.readSql, {
-    businessDomains,
-    keyword,
-    sort: query.sort,
-    ...pageStart(deps.config, scope, query),
-  });
+  const start = pageStart(deps.config, scope, query);
+  const { items, next, total } = await deps.db.read((sql) =>
+    listCustomerGroups(sql, { businessDomains, keyword, sort: query.sort, ...start })
+  );
   return { items, ...pageAnswer(deps.config, scope, query, next), total };
 }

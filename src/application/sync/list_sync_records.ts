@@ -37,8 +37,6 @@ export async function listSyncRecords(
 ): Promise<Page<SyncRecordView>> {
   const { user } = command;
   const visible = BusinessDomainGuard.visibleDomains(user);
-  const enabled = await listEnabledDomainCodes(deps.db.readSql);
-  const holdsAll = enabled.every((code) => visible.includes(code));
   const scope = {
     list: "external-sync",
     filters: {
@@ -50,22 +48,23 @@ export async function listSyncRecords(
     },
     sort: command.direction === "asc" ? "createdAt" : "-createdAt",
   };
-  const query = {
-    entityType: command.entityType,
-    entityId: command.entityId,
-    remoteId: command.remoteId,
-    source: command.source,
-    syncStatus: command.syncStatus,
-    domains: holdsAll ? "all" as const : visible,
-  };
-  const [{ items, next }, total] = await Promise.all([
-    listSyncRecordRows(deps.db.readSql, {
-      ...query,
-      direction: command.direction,
-      ...pageStart(deps.config, scope, command),
-    }),
-    countSyncRecords(deps.db.readSql, query, TOTAL_CAP),
-  ]);
+  const start = pageStart(deps.config, scope, command);
+  const [{ items, next }, total] = await deps.db.read(async (sql) => {
+    const enabled = await listEnabledDomainCodes(sql);
+    const holdsAll = enabled.every((code) => visible.includes(code));
+    const query = {
+      entityType: command.entityType,
+      entityId: command.entityId,
+      remoteId: command.remoteId,
+      source: command.source,
+      syncStatus: command.syncStatus,
+      domains: holdsAll ? "all" as const : visible,
+    };
+    return await Promise.all([
+      listSyncRecordRows(sql, { ...query, direction: command.direction, ...start }),
+      countSyncRecords(sql, query, TOTAL_CAP),
+    ]);
+  });
   return {
     items,
     ...pageAnswer(deps.config, scope, command, next),

@@ -31,11 +31,17 @@ export interface Cache {
    * Serialises a view read from the database after `mark()` once, keeps it in L1 and writes
    * the store without waiting (the response does not wait for Redis).
    */
-  putView(key: string, value: ViewMeta, mark: number): CachedView;
+  putView(key: string, value: ViewMeta, mark: FillMark): CachedView;
   /** Take it before the database read whose result goes to putView. */
-  mark(): number;
+  mark(): FillMark;
   /** Drops the keys here, in the store and, through the bus, in every other instance. */
   invalidate(...keys: string[]): Promise<void>;
+}
+
+/** When a fill's database read began: the L1's invalidation sequence and this cache's clock. */
+export interface FillMark {
+  l1: number;
+  tick: number;
 }
 
 /** Options of createCache. */
@@ -67,10 +73,34 @@ export function createCache(options: CacheOptions): Cache {
   // this instance; while the subscription is down the L1 is neither read nor filled.
   const l1Usable = () => !store || !bus || bus.live;
 
-  const writeStore = (key: string, json: string) => {
-    store?.set(key, json, ttlSeconds).catch((error) =>
-      logger.warn("cache write failed", { key, error: (error as Error).message })
-    );
+  // The shared store's generation of each key as its last miss read it, and when that read ended.
+  // Another instance's write between that read and the fill bumps the generation, and the fill
+  // is refused: a detail read before a write on another instance never outlives the write.
+  let ticks = 0;
+  const misses = new Map<string, { generation: string; tick: number }>();
+
+  const writeStore = (key: string, json: string, mark: FillMark) => {
+    const failed = (error: unknown) =>
+      logger.warn("cache write failed", { key, error: (error as Error).message });
+    if (!store?.setIfGeneration) {
+      store?.set(key, json, ttlSeconds).catch(failed);
+      return;
+    }
+    const miss = misses.get(key);
+    // Without a generation read that ended before this database read began, do not fill.
+    if (!miss || miss.tick >= mark.tick) return;
+    misses.delete(key);
+    store.setIfGeneration(key, json, ttlSeconds, miss.generation).catch(failed);
+  };
+
+  const readStore = async (key: string): Promise<string | null> => {
+    if (!store!.getForFill) return await store!.get(key);
+    const { value, generation } = await store!.getForFill(key);
+    if (value === null) {
+      if (misses.size >= 10_000) misses.clear();
+      misses.set(key, { generation, tick: ++ticks });
+    }
+    return value;
   };
 
   return {
@@ -88,7 +118,7 @@ export function createCache(options: CacheOptions): Cache {
       }
       const mark = l1.mark();
       try {
-        const json = await store.get(key);
+        const json = await readStore(key);
         observe(familyOf(key), json === null ? "miss" : "hit");
         if (json === null) return undefined;
         const view = toView(json, JSON.parse(json) as ViewMeta);
@@ -107,12 +137,12 @@ export function createCache(options: CacheOptions): Cache {
       const json = JSON.stringify(value);
       const view = toView(json, value);
       // A write that invalidated the key after the read began makes what was read stale.
-      if (l1.isStale(key, mark)) return view;
-      if (l1Usable()) l1.set(key, view, mark);
-      writeStore(key, json);
+      if (l1.isStale(key, mark.l1)) return view;
+      if (l1Usable()) l1.set(key, view, mark.l1);
+      writeStore(key, json, mark);
       return view;
     },
-    mark: () => l1.mark(),
+    mark: () => ({ l1: l1.mark(), tick: ++ticks }),
     async invalidate(...keys) {
       if (keys.length === 0) return;
       l1.invalidate(keys);

@@ -3,7 +3,20 @@ export interface KeyValueStore {
   readonly kind: "redis" | "memory";
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** Deletes the keys (and, in a shared store, bumps their fill generation). */
   del(...keys: string[]): Promise<void>;
+  /**
+   * A shared store's read for a cache fill: the value and the key's generation (bumped by every
+   * `del`), so a fill can be refused when a delete came in between.
+   */
+  getForFill?(key: string): Promise<{ value: string | null; generation: string }>;
+  /** Sets the key only while its generation is still `generation`; answers whether it did. */
+  setIfGeneration?(
+    key: string,
+    value: string,
+    ttlSeconds: number,
+    generation: string,
+  ): Promise<boolean>;
   /** Answers the round-trip latency in milliseconds; throws when unreachable. */
   ping(): Promise<number>;
   close(): Promise<void>;

@@ -61,6 +61,17 @@ async function timed<T>(
   }
 }
 
+/** The key counting the deletes of `key` (prefixed by the client like every key). */
+const generationKey = (key: string) => `gen:${key}`;
+// Far longer than any database read between a fill's generation read and its write.
+const GENERATION_TTL_SECONDS = 3600;
+const SET_IF_GENERATION = `
+if (redis.call('get', KEYS[2]) or '') == ARGV[3] then
+  redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return 1
+end
+return 0`;
+
 /** A KeyValueStore over a Redis client. */
 export function createRedisStore(
   client: Redis,
@@ -76,8 +87,36 @@ export function createRedisStore(
     async del(...keys) {
       // UNLINK: readers see the keys gone at once, Redis frees them off its main thread; a
       // group's replacement invalidates up to 20 000 keys in one command (ADR 0064).
-      if (keys.length > 0) await timed(observe, "unlink", () => client.unlink(...keys));
+      // Each delete also bumps the key's generation, so a fill read before it is refused.
+      if (keys.length === 0) return;
+      await timed(observe, "unlink", async () => {
+        const transaction = client.multi().unlink(...keys);
+        for (const key of keys) {
+          transaction.incr(generationKey(key)).expire(generationKey(key), GENERATION_TTL_SECONDS);
+        }
+        const results = await transaction.exec();
+        const failed = results?.find(([error]) => error);
+        if (failed) throw failed[0];
+      });
     },
+    getForFill: (key) =>
+      timed(observe, "get", async () => {
+        const [value, generation] = await client.mget(key, generationKey(key));
+        return { value, generation: generation ?? "" };
+      }),
+    setIfGeneration: (key, value, ttlSeconds, generation) =>
+      timed(observe, "set", async () => {
+        const done = await client.eval(
+          SET_IF_GENERATION,
+          2,
+          key,
+          generationKey(key),
+          value,
+          ttlSeconds,
+          generation,
+        );
+        return done === 1;
+      }),
     async ping() {
       const started = performance.now();
       await timed(observe, "ping", () => client.ping());

@@ -203,8 +203,17 @@ export function registerOperationalMetrics(metrics: Metrics, sources: Operationa
     name: "db_replica_lag_seconds",
     help: "Seconds the read replica's replay is behind (absent without DATABASE_READ_URL)",
   }, async (gauge) => {
-    const lag = (await snapshot()).replicaLagSeconds;
+    // The replica router polls the lag every second anyway: its figure is fresher and free.
+    const routed = sources.db.replica?.state();
+    const lag = routed ? routed.lagMs && routed.lagMs / 1000 : (await snapshot()).replicaLagSeconds;
     if (lag !== undefined) gauge.set(lag);
+  });
+  scrapeGauge(metrics, {
+    name: "db_replica_in_use",
+    help: "1 while lag-tolerant reads go to the replica, 0 while they fall back to the primary",
+  }, (gauge) => {
+    const routed = sources.db.replica?.state();
+    if (routed) gauge.set(routed.status === "up" ? 1 : 0);
   });
   scrapeGauge(metrics, {
     name: "dependency_up",

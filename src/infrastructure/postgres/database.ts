@@ -2,6 +2,7 @@ import postgres from "postgres";
 import type { Config } from "../../config.ts";
 import { logger } from "../../shared/logger.ts";
 import { createConnectionCounter, isSingleTcpHost } from "./connection_counter.ts";
+import { createReplicaRouter, type ReplicaRouter } from "./replica_router.ts";
 
 /** The postgres.js client type used everywhere (also for a transaction `tx`). */
 export type Sql = postgres.Sql<Record<string, never>>;
@@ -22,8 +23,15 @@ export interface PoolGauge {
 /** The service's Postgres: a writer pool, a reader pool (a replica or the same) and close(). */
 export interface Database {
   sql: Sql;
-  /** Lists and searches only; never a read that decides a write. */
+  /** The replica pool (or the primary's when none is configured); prefer `read`. */
   readSql: Sql;
+  /**
+   * Runs a lag-tolerant read (lists, searches, exports; never one that decides a write) on the
+   * replica while it is up and within DATABASE_READ_MAX_LAG_MS, else on the primary.
+   */
+  read<T>(run: (sql: Sql) => Promise<T>): Promise<T>;
+  /** The replica's routing state when DATABASE_READ_URL is set. */
+  replica?: ReplicaRouter;
   kind: "postgres" | "embedded";
   /** One entry per distinct pool, for metrics. */
   pools?: PoolGauge[];
@@ -34,6 +42,8 @@ interface PoolOptions {
   max: number;
   connectTimeoutSeconds: number;
   statementTimeoutMs?: number;
+  /** False behind a PgBouncer older than 1.21 in transaction pooling (no prepared statements). */
+  prepare?: boolean;
 }
 
 /** Opens a pool and the gauge that observes it. */
@@ -53,6 +63,7 @@ export function openPool(
   return postgres(url, {
     ...(socket ? { socket: socket as never } : {}),
     max: options.max,
+    prepare: options.prepare ?? true,
     connect_timeout: options.connectTimeoutSeconds,
     idle_timeout: 60,
     onnotice: () => {},
@@ -79,6 +90,7 @@ export async function openDatabase(config: Config): Promise<Database> {
       max: config.databasePoolMax,
       connectTimeoutSeconds: config.DATABASE_CONNECT_TIMEOUT_SECONDS,
       statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+      prepare: config.DATABASE_PREPARE,
     };
     const writer = openObservedPool("write", config.DATABASE_URL, options);
     const reader = config.DATABASE_READ_URL
@@ -86,12 +98,24 @@ export async function openDatabase(config: Config): Promise<Database> {
       : undefined;
     const sql = writer.sql;
     const readSql = reader?.sql ?? sql;
+    const replica = reader
+      ? createReplicaRouter(sql, readSql, {
+        maxLagMs: config.DATABASE_READ_MAX_LAG_MS,
+        intervalMs: 1000,
+        timeoutMs: config.READYZ_TIMEOUT_MS,
+      })
+      : undefined;
+    // The first reads already know whether the replica can take them.
+    await replica?.check();
     return {
       sql,
       readSql,
+      read: replica ? replica.read : (run) => run(sql),
+      replica,
       kind: "postgres",
       pools: reader ? [writer.gauge, reader.gauge] : [writer.gauge],
       close: async () => {
+        replica?.close();
         await sql.end({ timeout: 5 });
         if (readSql !== sql) await readSql.end({ timeout: 5 });
       },
@@ -107,6 +131,7 @@ export async function openDatabase(config: Config): Promise<Database> {
   return {
     sql,
     readSql: sql,
+    read: (run) => run(sql),
     kind: "embedded",
     pools: [gauge],
     close: async () => {

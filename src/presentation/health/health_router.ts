@@ -9,6 +9,9 @@ export function healthRouter(deps: Dependencies) {
     .openapi(healthzRoute, (c) => c.json({ status: "ok" as const }, 200))
     .openapi(readyzRoute, async (c) => {
       const report = await checkDependencies(deps);
+      if (deps.lifecycle.draining) {
+        return c.json({ ...report, status: "unavailable" as const, draining: true }, 503);
+      }
       return c.json(report, report.status === "ready" ? 200 : 503);
     });
 }

@@ -5,9 +5,22 @@ const CheckSchema = z.object({
   latencyMs: z.number().optional(),
 }).openapi("DependencyCheck");
 
+const ReplicaCheckSchema = z.object({
+  status: z.enum(["up", "lagging", "down"]),
+  lagMs: z.number().optional(),
+  latencyMs: z.number().optional(),
+}).openapi("ReplicaCheck");
+
 export const ReadinessSchema = z.object({
   status: z.enum(["ready", "unavailable"]),
-  checks: z.object({ postgres: CheckSchema, redis: CheckSchema, mysql: CheckSchema }),
+  /** True while the instance drains before a shutdown (load balancers take it out first). */
+  draining: z.boolean().optional(),
+  checks: z.object({
+    postgres: CheckSchema,
+    redis: CheckSchema,
+    mysql: CheckSchema,
+    replica: ReplicaCheckSchema.optional(),
+  }),
 }).openapi("Readiness");
 
 export const healthzRoute = createRoute({
