@@ -164,6 +164,36 @@ Deno.test(
         },
       );
 
+      await t.step("one export per user, at most half the pool per instance (429)", async () => {
+        const open = async (user: TestUser) => {
+          const response = await env.request("GET", "/customers/export", { as: user });
+          assert.equal(response.status, 200);
+          const reader = response.body!.getReader();
+          await reader.read();
+          return reader;
+        };
+        const refused = async (user: TestUser, pattern: RegExp) => {
+          const response = await env.request("GET", "/customers/export", { as: user });
+          assert.equal(response.status, 429);
+          assert.equal(response.headers.get("retry-after"), "10");
+          const problem = await response.json();
+          assert.equal(problem.code, "RATE_LIMITED");
+          assert.match(problem.detail, pattern);
+        };
+        const first = await open(USERS.std);
+        await refused(USERS.std, /an export of this user is still running/);
+        const second = await open(USERS.cold); // the test pool has 5 connections: 2 exports
+        await refused(USERS.admin, /2 exports are running on this instance/);
+        await first.cancel();
+        const third = await open(USERS.std);
+        await Promise.all([second.cancel(), third.cancel()]);
+        const list = await env.request("GET", "/customers/export?keyword=HYPERLINK", {
+          as: USERS.admin,
+        });
+        assert.equal(list.status, 200, "every slot was given back");
+        await list.body?.cancel();
+      });
+
       await t.step("bad requests are problems, not streams", async () => {
         const forbidden = await env.request("GET", "/customers/export?businessDomain=COLD_CHAIN", {
           as: USERS.std,

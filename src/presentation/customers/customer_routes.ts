@@ -106,7 +106,8 @@ export const exportCustomersRoute = createRoute({
     "field names with the company as companyCode and companyName, RFC 4180 quoting; a text " +
     "cell that a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR, " +
     "unless it is number-like such as +86 138...) is prefixed with an apostrophe. " +
-    "`Accept: application/x-ndjson`: one Customer JSON per line, unchanged.",
+    "`Accept: application/x-ndjson`: one Customer JSON per line, unchanged. One export per " +
+    "user at a time (429 RATE_LIMITED with Retry-After while one is running).",
   security: [{ bearerAuth: [] }],
   request: { query: z.strictObject(customerListFields) },
   responses: {
