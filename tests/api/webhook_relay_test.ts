@@ -268,6 +268,12 @@ Deno.test(
           await env.deps.metrics.render(),
           /webhook_delivery_attempts_total\{outcome="failed"\} 1/,
         );
+        // The FAILED delivery keeps the relay's lag growing: a subscriber misses an event.
+        await waitUntil(async () => {
+          const metrics = await env.deps.metrics.render();
+          const lag = metrics.match(/^webhook_relay_lag_seconds (\S+)$/m);
+          return Number(lag?.[1]) >= 1;
+        });
       });
 
       await t.step("redeliver queues a FAILED delivery again; others answer 409", async () => {

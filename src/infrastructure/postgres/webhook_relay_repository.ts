@@ -181,10 +181,16 @@ export async function recordFailedAttempt(
     where id = ${delivery.id} and status = 'PENDING'`;
 }
 
-/** Seconds since the oldest event not yet received by every webhook it matches (0 when none). */
+/**
+ * Seconds since the oldest event a webhook still waits for: not yet fanned out, or with a
+ * delivery not yet DELIVERED (0 when none).
+ */
 export async function relayLagSeconds(sql: Queryable): Promise<number> {
   const [row] = await sql<{ lag: number | null }[]>`
     select extract(epoch from now() - occurred_at)::float8 as lag
-    from domain_event where published_at is null order by id limit 1`;
+    from domain_event
+    where id = least(
+      (select id from domain_event where dispatched_at is null order by id limit 1),
+      (select event_id from webhook_delivery where status <> 'DELIVERED' order by event_id limit 1))`;
   return Math.max(0, row?.lag ?? 0);
 }
