@@ -419,7 +419,7 @@ async function main(): Promise<void> {
     headers: auth,
   }, settings.listConnections);
   const names = await sampleCustomerNames(url, 40);
-  const duplicates = await measure("(8) GET /customers/possible-duplicates", settings, {
+  const duplicates = await measure("(10) GET /customers/possible-duplicates", settings, {
     urls: names.map(({ name, domain }) =>
       `${service.url}/customers/possible-duplicates?customerName=${
         encodeURIComponent(name)

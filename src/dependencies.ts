@@ -27,7 +27,7 @@ import { createReadOnlyMysqlPool, type MysqlPool } from "./infrastructure/mysql/
 import { type Database, openDatabase } from "./infrastructure/postgres/database.ts";
 import { createMetrics, type Metrics } from "./infrastructure/metrics/metrics.ts";
 import { registerOperationalMetrics } from "./infrastructure/metrics/operational_metrics.ts";
-import { checkDependencies } from "./infrastructure/health_checks.ts";
+import { checkDependencies, type ReadinessReport } from "./infrastructure/health_checks.ts";
 import { translateDatabaseError } from "./infrastructure/postgres/errors.ts";
 import type { AppError } from "./shared/errors.ts";
 import {
@@ -69,6 +69,8 @@ export interface Dependencies {
   webhookUrlPolicy: WebhookUrlPolicy;
   /** Set by the shutdown sequence: /readyz answers 503 while draining. */
   lifecycle: { draining: boolean };
+  /** Pings every configured backing service (Postgres, replica, Redis, MySQL) for /readyz. */
+  checkReadiness: () => Promise<ReadinessReport>;
   close(): Promise<void>;
 }
 
@@ -113,11 +115,12 @@ export async function createDependencies(
   const webhookSecrets = await createWebhookSecrets(config);
   metrics.setDatabasePoolMax("write", config.databasePoolMax);
   if (config.DATABASE_READ_URL) metrics.setDatabasePoolMax("read", config.databasePoolMax);
+  const checkReadiness = () => checkDependencies({ config, db, store, mysql });
   registerOperationalMetrics(metrics, {
     db,
     redis,
     mysql,
-    readiness: () => checkDependencies({ config, db, store, mysql }),
+    readiness: checkReadiness,
     syncWindowSeconds: config.SYNC_HEALTH_WINDOW_SECONDS,
     cacheSeconds: config.METRICS_CACHE_SECONDS,
     timeoutMs: config.READYZ_TIMEOUT_MS,
@@ -153,6 +156,7 @@ export async function createDependencies(
     webhookSecrets,
     webhookUrlPolicy: createWebhookUrlPolicy(config),
     lifecycle: { draining: false },
+    checkReadiness,
     async close() {
       await bus?.close();
       await Promise.allSettled([db.close(), store.close(), mysql?.end()]);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
+import type { CustomerBatches } from "../../src/domain/customer/customer.ts";
 import {
-  type CustomerBatches,
   type CustomerFilter,
   type CustomerSort,
   keysetCustomerBatches,

@@ -7,7 +7,7 @@ import {
   countCompanies,
   queryCompanies as queryCompanyPage,
 } from "../../infrastructure/postgres/company_repository.ts";
-import type { Page } from "../../presentation/pagination.ts";
+import type { Page } from "../shared/page.ts";
 import { pageAnswer, pageStart, type PagingInput, sortName } from "../shared/list_paging.ts";
 
 /** A page of companies that have a customer in the user's domains (or the one filtered on). */

@@ -1,7 +1,7 @@
 import type { Dependencies } from "../../dependencies.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
+import type { CustomerBatches } from "../../domain/customer/customer.ts";
 import {
-  type CustomerBatches,
   keysetCustomerBatches,
   openCustomerBatches,
 } from "../../infrastructure/postgres/customer_repository.ts";

@@ -3,7 +3,7 @@ import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts"
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import type { CustomerGroup } from "../../domain/group/customer_group.ts";
 import { listCustomerGroups } from "../../infrastructure/postgres/customer_group_repository.ts";
-import type { Page } from "../../presentation/pagination.ts";
+import type { Page } from "../shared/page.ts";
 import { pageAnswer, pageStart, type PagingInput, sortName } from "../shared/list_paging.ts";
 
 /** Input of queryCustomerGroups (already validated: page >= 1, pageSize 1..100). */

@@ -16,12 +16,12 @@ import { logger } from "../../shared/logger.ts";
 import { bindLogFields } from "../../shared/request_context.ts";
 import { groupNotFound } from "./get_customer_group.ts";
 
-/** Input of replaceGroupMembers; `expectedVersion` comes from If-Match. */
+/** Input of replaceGroupMembers; `ifMatch` comes from If-Match. */
 export interface ReplaceGroupMembersCommand {
   user: CurrentUser;
   id: number;
   customerIds: number[];
-  expectedVersion?: number;
+  ifMatch?: number;
 }
 
 /**
@@ -30,7 +30,7 @@ export interface ReplaceGroupMembersCommand {
  */
 export async function replaceGroupMembers(
   deps: Pick<Dependencies, "db" | "cache">,
-  { user, id, customerIds, expectedVersion }: ReplaceGroupMembersCommand,
+  { user, id, customerIds, ifMatch }: ReplaceGroupMembersCommand,
 ): Promise<CustomerGroup> {
   const domains = BusinessDomainGuard.visibleDomains(user);
   bindLogFields({ groupId: id });
@@ -43,7 +43,7 @@ export async function replaceGroupMembers(
     const locked = await lockCustomerGroup(tx, id, domains);
     if (!locked) throw groupNotFound(id);
     BusinessDomainGuard.ensureVisible(user, locked.businessDomain, () => groupNotFound(id));
-    ensureVersion(expectedVersion, locked.version);
+    ensureVersion(ifMatch, locked.version);
     ensureAssignable(locked, customerIds, candidates, user);
     const change = await replaceMembers(tx, id, customerIds, operator);
     const group = await touchCustomerGroup(tx, id, operator);

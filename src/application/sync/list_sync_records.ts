@@ -10,7 +10,7 @@ import {
   type SyncStatus,
 } from "../../infrastructure/postgres/external_sync_repository.ts";
 import { listEnabledDomainCodes } from "../../infrastructure/postgres/role_mapping_repository.ts";
-import type { Page } from "../../presentation/pagination.ts";
+import type { Page } from "../shared/page.ts";
 import { TOTAL_CAP } from "../customer/query_customers.ts";
 import { pageAnswer, pageStart, type PagingInput } from "../shared/list_paging.ts";
 

@@ -2,7 +2,7 @@ import type { Dependencies } from "../../dependencies.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import type { Webhook } from "../../domain/webhook/webhook.ts";
 import { listWebhooks as listWebhookRows } from "../../infrastructure/postgres/webhook_repository.ts";
-import type { Page } from "../../presentation/pagination.ts";
+import type { Page } from "../shared/page.ts";
 import { pageAnswer, pageStart, type PagingInput } from "../shared/list_paging.ts";
 import { guardWebhookAdmin } from "./webhook_admin.ts";
 

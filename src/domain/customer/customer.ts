@@ -6,6 +6,14 @@ import { assertTransition, type CustomerStatus } from "./customer_status.ts";
 /** Statuses a new customer may start in (contract section 3: PENDING unless ACTIVE is asked). */
 export const INITIAL_STATUSES = ["PENDING", "ACTIVE"] as const;
 
+/** Customers read in batches from an open query (an export): pull the next, or close early. */
+export interface CustomerBatches {
+  /** The next batch, or null after the last. */
+  next(): Promise<CustomerView[] | null>;
+  /** Stops the query (also mid-way) and ends its read transaction. */
+  close(): Promise<void>;
+}
+
 /** The Customer JSON of contract section 6 (lists, create, updates). */
 export interface CustomerView {
   id: number;

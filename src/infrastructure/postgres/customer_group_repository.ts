@@ -8,6 +8,7 @@ import { AppError } from "../../shared/errors.ts";
 import type { ListPosition } from "../../shared/list_cursor.ts";
 import type { Queryable } from "./database.ts";
 import { isUniqueViolation } from "./errors.ts";
+import { likePattern } from "./company_repository.ts";
 import { afterPosition, sliceNext, sortKeyText } from "./keyset.ts";
 
 interface GroupRow {
@@ -200,10 +201,6 @@ export interface GroupListFilter {
 }
 
 const SORT_COLUMNS = { createdAt: "created_at", groupName: "group_name" } as const;
-
-function likePattern(keyword: string): string {
-  return `%${keyword.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
-}
 
 /** One page of groups with member counts, where the next starts, and the filter's total. */
 export async function listCustomerGroups(

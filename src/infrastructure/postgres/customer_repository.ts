@@ -1,5 +1,9 @@
 import type { CompanyView } from "../../domain/customer/company.ts";
-import type { CustomerDetailView, CustomerView } from "../../domain/customer/customer.ts";
+import type {
+  CustomerBatches,
+  CustomerDetailView,
+  CustomerView,
+} from "../../domain/customer/customer.ts";
 import type { CustomerStatus } from "../../domain/customer/customer_status.ts";
 import type { Source } from "../../domain/shared/source.ts";
 import { type CompanyRow, likePattern, toCompany } from "./company_repository.ts";
@@ -549,12 +553,6 @@ export async function countCustomers(
 }
 
 /** Batches of customers read from a server-side cursor; close() ends the query. */
-export interface CustomerBatches {
-  /** The next batch, or null after the last. */
-  next(): Promise<CustomerView[] | null>;
-  /** Stops the query (also mid-way) and ends its read transaction. */
-  close(): Promise<void>;
-}
 
 /**
  * Every customer of the filter in the sort order, `batchRows` at a time from a server-side

@@ -1,4 +1,4 @@
-import type { CustomerBatches } from "../../infrastructure/postgres/customer_repository.ts";
+import type { CustomerBatches } from "../../domain/customer/customer.ts";
 import { logger } from "../../shared/logger.ts";
 import { csvHeader, csvLine, UTF8_BOM } from "./customer_csv.ts";
 

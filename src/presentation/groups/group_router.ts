@@ -48,7 +48,7 @@ export function groupRouter(deps: Pick<Dependencies, "db" | "cache" | "config">)
         user: c.get("user"),
         id: c.req.valid("param").id,
         customerIds: c.req.valid("json").customerIds,
-        expectedVersion: parseIfMatch(c.req.valid("header")["if-match"]),
+        ifMatch: parseIfMatch(c.req.valid("header")["if-match"]),
       });
       return c.json(group, 200, { ETag: etag(group.version) });
     });

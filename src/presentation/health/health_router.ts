@@ -1,5 +1,4 @@
 import type { Dependencies } from "../../dependencies.ts";
-import { checkDependencies } from "../../infrastructure/health_checks.ts";
 import { createRouter } from "../router.ts";
 import { healthzRoute, readyzRoute } from "./health_routes.ts";
 
@@ -8,7 +7,7 @@ export function healthRouter(deps: Dependencies) {
   return createRouter()
     .openapi(healthzRoute, (c) => c.json({ status: "ok" as const }, 200))
     .openapi(readyzRoute, async (c) => {
-      const report = await checkDependencies(deps);
+      const report = await deps.checkReadiness();
       if (deps.lifecycle.draining) {
         return c.json({ ...report, status: "unavailable" as const, draining: true }, 503);
       }
