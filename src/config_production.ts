@@ -23,7 +23,6 @@ export interface ProductionEnvironment {
   DINGTALK_OAPI_BASE: string;
   METRICS_TOKEN?: string;
   METRICS_PUBLIC: boolean;
-  WEBHOOK_SECRET_KEY?: string;
 }
 
 function isHttps(value: string): boolean {
@@ -58,9 +57,6 @@ export function productionProblems(env: ProductionEnvironment): string[] {
   }
   if (!env.METRICS_TOKEN && !env.METRICS_PUBLIC) {
     problems.push("METRICS_TOKEN is required unless METRICS_PUBLIC=true");
-  }
-  if (!env.WEBHOOK_SECRET_KEY) {
-    problems.push("WEBHOOK_SECRET_KEY is required (it encrypts webhook secrets at rest)");
   }
   return problems;
 }

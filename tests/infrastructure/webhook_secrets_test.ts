@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../src/config.ts";
+import { isAppError } from "../../src/shared/errors.ts";
 import {
   createWebhookSecrets,
+  DEVELOPMENT_WEBHOOK_SECRET_KEY,
   secretKeyBytes,
   signWebhook,
 } from "../../src/infrastructure/webhooks/webhook_secrets.ts";
@@ -36,7 +38,20 @@ Deno.test("secrets are random whsec_ keys, sealed with AES-GCM under the configu
   await assert.rejects(() => secrets.decrypt(sealed), "tampering is detected");
 });
 
-Deno.test("production needs its own WEBHOOK_SECRET_KEY", async () => {
-  await assert.rejects(() => createWebhookSecrets({ APP_ENV: "production" }), ConfigError);
+Deno.test("production without WEBHOOK_SECRET_KEY keeps no secrets: webhooks answer 503", async () => {
+  const off = await createWebhookSecrets({ APP_ENV: "production" });
+  assert.throws(() => off.generate(), (error) => isAppError(error, "SERVICE_UNAVAILABLE"));
+  await assert.rejects(
+    () => off.encrypt("whsec_x"),
+    (error) => isAppError(error, "SERVICE_UNAVAILABLE"),
+  );
+  await assert.rejects(
+    () =>
+      createWebhookSecrets({
+        APP_ENV: "production",
+        WEBHOOK_SECRET_KEY: DEVELOPMENT_WEBHOOK_SECRET_KEY,
+      }),
+    ConfigError,
+  );
   await createWebhookSecrets({ APP_ENV: "production", WEBHOOK_SECRET_KEY: "p".repeat(40) });
 });

@@ -1,4 +1,6 @@
 import { ConfigError } from "../../config.ts";
+import { AppError } from "../../shared/errors.ts";
+import { logger } from "../../shared/logger.ts";
 
 /** Makes, encrypts and decrypts webhook signing secrets (Standard Webhooks `whsec_` format). */
 export interface WebhookSecrets {
@@ -11,7 +13,7 @@ export interface WebhookSecrets {
 
 /**
  * Used only outside production when WEBHOOK_SECRET_KEY is unset: stable across restarts so a
- * development database's webhooks keep signing. Production refuses to start without the key.
+ * development database's webhooks keep signing. Production without the key has no webhooks.
  */
 export const DEVELOPMENT_WEBHOOK_SECRET_KEY = "development-only-webhook-secret-key-do-not-use";
 
@@ -20,6 +22,21 @@ const IV_BYTES = 12;
 
 function toBase64(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes));
+}
+
+/** Webhooks without a key to keep their secrets: every use answers 503. */
+function webhooksOff(): WebhookSecrets {
+  const off = () =>
+    Promise.reject(
+      new AppError("SERVICE_UNAVAILABLE", "webhooks are not configured (WEBHOOK_SECRET_KEY)"),
+    );
+  return {
+    generate: () => {
+      throw new AppError("SERVICE_UNAVAILABLE", "webhooks are not configured (WEBHOOK_SECRET_KEY)");
+    },
+    encrypt: off,
+    decrypt: off,
+  };
 }
 
 /** The HMAC key bytes of a `whsec_` secret (Standard Webhooks: the base64 after the prefix). */
@@ -35,6 +52,12 @@ export function secretKeyBytes(secret: string): Uint8Array<ArrayBuffer> {
 export async function createWebhookSecrets(
   config: { WEBHOOK_SECRET_KEY?: string; APP_ENV: string },
 ): Promise<WebhookSecrets> {
+  if (config.APP_ENV === "production" && !config.WEBHOOK_SECRET_KEY) {
+    // The start is not refused (contract §10.3 names what refuses it): webhooks are off instead,
+    // and no secret is ever stored under a key that ships with the code.
+    logger.warn("WEBHOOK_SECRET_KEY is unset: webhook registration answers 503");
+    return webhooksOff();
+  }
   const material = config.WEBHOOK_SECRET_KEY ?? DEVELOPMENT_WEBHOOK_SECRET_KEY;
   if (config.APP_ENV === "production" && material === DEVELOPMENT_WEBHOOK_SECRET_KEY) {
     throw new ConfigError("WEBHOOK_SECRET_KEY must be set to a secret of your own in production");
