@@ -7,6 +7,7 @@ import { SourcePrefixStrategy } from "../../domain/customer/customer_code.ts";
 import type { Source } from "../../domain/shared/source.ts";
 import { cacheKeys } from "../../infrastructure/cache/cache.ts";
 import {
+  type CompanyChanges,
   findCompaniesBySourceRefs,
   insertCompanies,
   listCustomerIdsOfCompanies,
@@ -79,20 +80,42 @@ interface BatchState {
 /** Attempts of a batch whose transaction Postgres aborted (deadlock, serialization). */
 const ATTEMPTS = 3;
 
+/** The company fields an import may upsert besides the source key (the RB company data). */
+const UPSERT_FIELDS = [
+  "companyName",
+  "unifiedSocialCreditCode",
+  "address",
+  "contactName",
+  "contactPhone",
+] as const;
+type UpsertFields = CompanyChanges;
+
 /**
  * True for the commands the set-based path handles: an import with an external code and a
- * company named only by `(source, sourceRefId)` (and maybe a name) whose code fits without a
- * sequence. Everything else runs through writeNewCustomer row by row.
+ * company named only by `(source, sourceRefId)` (and maybe its upsert fields) whose code fits
+ * without a sequence. Everything else runs through writeNewCustomer row by row.
  */
 function isSetBased(body: CreateCustomerBody): boolean {
   const company = body.company;
   const keys = Object.keys(company).filter((key) =>
     (company as Record<string, unknown>)[key] !== undefined
   );
+  const allowed = new Set<string>(["source", "sourceRefId", ...UPSERT_FIELDS]);
   return body.remoteId !== undefined && body.customer.externalCode !== undefined &&
     company.sourceRefId !== undefined &&
-    keys.every((key) => key === "source" || key === "sourceRefId" || key === "companyName") &&
+    keys.every((key) => allowed.has(key)) &&
     !Company.codeNeedsSequence(companySource(body), company.sourceRefId);
+}
+
+/** The upsert fields a row gives: none without a companyName (then the company is only linked). */
+function upsertFields(body: CreateCustomerBody): UpsertFields {
+  if (body.company.companyName === undefined) return {};
+  const fields: Record<string, unknown> = {};
+  for (const field of UPSERT_FIELDS) {
+    const value = (body.company as Record<string, unknown>)[field];
+    if (value !== undefined) fields[field] = value;
+  }
+  return fields as UpsertFields;
 }
 
 function companyKey(source: Source, sourceRefId: string): string {
@@ -120,11 +143,15 @@ async function writeSetBased(
       sourceRefId: row.body.company.sourceRefId!,
     });
   }
-  const companies = new Map<string, { company?: CompanyRecord; name: string; changed: boolean }>();
+  // Per company: what is stored (when it exists) and the fields this batch sets on it.
+  const companies = new Map<
+    string,
+    { company?: CompanyRecord; fields: UpsertFields; changed: boolean }
+  >();
   for (const company of await findCompaniesBySourceRefs(tx, [...keys.values()])) {
     companies.set(companyKey(company.source, company.sourceRefId!), {
       company,
-      name: company.companyName,
+      fields: {},
       changed: false,
     });
   }
@@ -133,10 +160,10 @@ async function writeSetBased(
   for (const row of rows) {
     const source = companySource(row.body);
     const key = companyKey(source, row.body.company.sourceRefId!);
-    const name = row.body.company.companyName;
+    const given = upsertFields(row.body);
     const known = companies.get(key);
     if (!known) {
-      if (name === undefined) {
+      if (given.companyName === undefined) {
         notFound.push({
           row,
           error: new ReferencedCompanyNotFound(
@@ -145,13 +172,17 @@ async function writeSetBased(
         });
         continue;
       }
-      companies.set(key, { name, changed: false });
+      companies.set(key, { fields: { ...given }, changed: false });
       planned.push({ row, key, companyCreated: true });
       continue;
     }
-    if (name !== undefined && name !== known.name) {
-      known.name = name;
-      // A company created by this batch is inserted with its latest name.
+    for (const field of UPSERT_FIELDS) {
+      const value = given[field];
+      if (value === undefined) continue;
+      const current = field in known.fields ? known.fields[field] : known.company?.[field];
+      if (value === current) continue;
+      (known.fields as Record<string, unknown>)[field] = value;
+      // A company created by this batch is inserted with its latest fields.
       known.changed = known.company !== undefined;
     }
     planned.push({ row, key, companyCreated: false });
@@ -163,16 +194,17 @@ async function writeSetBased(
     tx,
     newKeys.map((key) => {
       const { source, sourceRefId } = keys.get(key)!;
+      const { fields } = companies.get(key)!;
       Company.validateSourceRef(source, sourceRefId);
       return {
         companyCode: Company.newCompanyCode(source, sourceRefId),
-        companyName: companies.get(key)!.name,
+        companyName: fields.companyName!,
         source,
         sourceRefId,
-        unifiedSocialCreditCode: null,
-        address: null,
-        contactName: null,
-        contactPhone: null,
+        unifiedSocialCreditCode: fields.unifiedSocialCreditCode ?? null,
+        address: fields.address ?? null,
+        contactName: fields.contactName ?? null,
+        contactPhone: fields.contactPhone ?? null,
       };
     }),
   );
@@ -183,9 +215,9 @@ async function writeSetBased(
   for (const key of [...companies.keys()].sort()) {
     const entry = companies.get(key)!;
     if (!entry.changed) continue;
-    // A company shared with a business line the user lacks keeps its name (contract §10.1).
+    // A company shared with a business line the user lacks keeps its fields (contract §10.1).
     if (!(await lockCompanyOwnedBy(tx, entry.company!.id, user.domainCodes))) continue;
-    entry.company = await updateCompany(tx, entry.company!.id, { companyName: entry.name });
+    entry.company = await updateCompany(tx, entry.company!.id, entry.fields);
     changedIds.push(entry.company.id);
   }
 
