@@ -71,7 +71,12 @@ export function rateLimit(
         { headers: { ...headers, "Retry-After": String(decision.resetSeconds) } },
       );
     }
-    await next();
+    // Before the handler (its response takes them along, no copy of a finished response);
+    // again after it for problem documents, which are built without the context.
     for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    await next();
+    if (!c.res.headers.has("RateLimit-Limit")) {
+      for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    }
   };
 }

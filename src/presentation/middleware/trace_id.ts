@@ -20,9 +20,13 @@ export function traceId(): MiddlewareHandler<AppEnv> {
   return async function traceId(c, next) {
     const id = resolveTraceId(c.req.header("x-trace-id"), c.req.header("traceparent"));
     c.set("traceId", id);
+    // Set before the handler, so the response it builds carries it: a header set on a finished
+    // response makes Hono copy the whole response (measurable on a cached detail read).
+    c.header("X-Trace-Id", id);
     await runWithContext({ traceId: id, fields: {} }, async () => {
       await next();
-      c.header("X-Trace-Id", id);
+      // Problem documents are built without the context and lack it.
+      if (!c.res.headers.has("X-Trace-Id")) c.header("X-Trace-Id", id);
     });
   };
 }
