@@ -1,4 +1,4 @@
-import type { Dependencies } from "../../dependencies.ts";
+import type { Database } from "../../infrastructure/postgres/database.ts";
 import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import type { Company } from "../../domain/customer/company.ts";
@@ -8,7 +8,7 @@ import { bindLogFields } from "../../shared/request_context.ts";
 
 /** A company with a customer in the user's domains; 404 COMPANY_NOT_FOUND otherwise. */
 export async function getCompany(
-  deps: Pick<Dependencies, "db">,
+  deps: { db: Database },
   command: { user: CurrentUser; id: number },
 ): Promise<Company> {
   const domains = BusinessDomainGuard.visibleDomains(command.user);

@@ -1,4 +1,5 @@
-import type { Dependencies } from "../../dependencies.ts";
+import type { Config } from "../../config.ts";
+import type { Database } from "../../infrastructure/postgres/database.ts";
 import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import type { Company } from "../../domain/customer/company.ts";
@@ -12,7 +13,7 @@ import { pageAnswer, pageStart, type PagingInput, sortName } from "../shared/lis
 
 /** A page of companies that have a customer in the user's domains (or the one filtered on). */
 export async function queryCompanies(
-  deps: Pick<Dependencies, "db" | "config">,
+  deps: { db: Database; config: Config },
   command: {
     user: CurrentUser;
     keyword?: string;

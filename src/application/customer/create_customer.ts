@@ -1,8 +1,7 @@
-import type { Dependencies } from "../../dependencies.ts";
+import type { Database } from "../../infrastructure/postgres/database.ts";
 import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
-import type { CustomerView } from "../../domain/customer/customer.ts";
-import { cacheKeys } from "../../infrastructure/cache/cache.ts";
+import { type Cache, cacheKeys } from "../../infrastructure/cache/cache.ts";
 import { listCustomerIdsOfCompany } from "../../infrastructure/postgres/company_repository.ts";
 import { findCustomerView } from "../../infrastructure/postgres/customer_repository.ts";
 import { logger } from "../../shared/logger.ts";
@@ -18,10 +17,12 @@ import {
 } from "./customer_writes.ts";
 
 export type { CreateCustomerInput } from "../../domain/customer/customer.ts";
-import type { CreateCustomerInput } from "../../domain/customer/customer.ts";
+import type { CreateCustomerInput, CustomerView } from "../../domain/customer/customer.ts";
 
 /** What createCustomer needs: the database, the cache and, optionally, sync metrics. */
-export type CreateCustomerDeps = Pick<Dependencies, "db" | "cache"> & {
+export type CreateCustomerDeps = {
+  db: Database;
+  cache: Cache;
   metrics?: {
     recordSyncOutcome(source: string, status: "SUCCESS" | "FAILED", count?: number): void;
   };

@@ -1,8 +1,7 @@
 import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import { Company, type Company as CompanyRecord } from "../../domain/customer/company.ts";
-import { Customer } from "../../domain/customer/customer.ts";
-import type { CreateCustomerInput } from "../../domain/customer/customer.ts";
+import { type CreateCustomerInput, Customer } from "../../domain/customer/customer.ts";
 import { SourcePrefixStrategy } from "../../domain/customer/customer_code.ts";
 import type { Source } from "../../domain/shared/source.ts";
 import { cacheKeys } from "../../infrastructure/cache/cache.ts";

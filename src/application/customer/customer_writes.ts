@@ -1,8 +1,11 @@
 import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
-import { Customer, type CustomerView } from "../../domain/customer/customer.ts";
+import {
+  type CreateCustomerInput,
+  Customer,
+  type CustomerView,
+} from "../../domain/customer/customer.ts";
 import { SourcePrefixStrategy } from "../../domain/customer/customer_code.ts";
-import type { CreateCustomerInput } from "../../domain/customer/customer.ts";
 import { type Source, SOURCES } from "../../domain/shared/source.ts";
 import {
   customerCodeExists,

@@ -1,4 +1,5 @@
-import type { Dependencies } from "../../dependencies.ts";
+import type { Config } from "../../config.ts";
+import type { Database } from "../../infrastructure/postgres/database.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import type { CustomerBatches } from "../../domain/customer/customer.ts";
 import {
@@ -22,7 +23,7 @@ interface ExportSlots {
 
 const slotsByDatabase = new WeakMap<object, ExportSlots>();
 
-function slotsOf(deps: Pick<Dependencies, "db" | "config">): ExportSlots {
+function slotsOf(deps: { db: Database; config: Config }): ExportSlots {
   let slots = slotsByDatabase.get(deps.db);
   if (!slots) {
     // Each export holds a pool connection while it streams (not on the embedded database):
@@ -60,7 +61,7 @@ function takeSlot(slots: ExportSlots, user: CurrentUser): () => void {
  * user at a time and at most half the pool per instance (429 RATE_LIMITED beyond).
  */
 export async function exportCustomers(
-  deps: Pick<Dependencies, "db" | "config">,
+  deps: { db: Database; config: Config },
   { user, ...filters }: { user: CurrentUser } & CustomerListFilters,
 ): Promise<CustomerBatches> {
   const filter = customerFilter(user, filters);

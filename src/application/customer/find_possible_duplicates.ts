@@ -1,4 +1,4 @@
-import type { Dependencies } from "../../dependencies.ts";
+import type { Database } from "../../infrastructure/postgres/database.ts";
 import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import { normaliseCustomerName } from "../../domain/customer/customer_name.ts";
@@ -18,7 +18,7 @@ import {
  * 403 FORBIDDEN unless the user holds the domain.
  */
 export async function findPossibleDuplicates(
-  deps: Pick<Dependencies, "db">,
+  deps: { db: Database },
   command: {
     user: CurrentUser;
     customerName: string;

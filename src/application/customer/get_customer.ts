@@ -1,7 +1,7 @@
-import type { Dependencies } from "../../dependencies.ts";
+import type { Database } from "../../infrastructure/postgres/database.ts";
 import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
-import { type CachedView, cacheKeys } from "../../infrastructure/cache/cache.ts";
+import { type Cache, type CachedView, cacheKeys } from "../../infrastructure/cache/cache.ts";
 import { findCustomerDetail } from "../../infrastructure/postgres/customer_repository.ts";
 import { AppError } from "../../shared/errors.ts";
 import { bindLogFields } from "../../shared/request_context.ts";
@@ -17,7 +17,7 @@ export function customerNotFound(id: number): AppError {
  * after the read, on every request, from the domain kept beside the bytes.
  */
 export async function getCustomer(
-  deps: Pick<Dependencies, "db" | "cache">,
+  deps: { db: Database; cache: Cache },
   command: { user: CurrentUser; id: number },
 ): Promise<CachedView> {
   BusinessDomainGuard.requireAny(command.user);

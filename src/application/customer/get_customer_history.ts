@@ -1,4 +1,4 @@
-import type { Dependencies } from "../../dependencies.ts";
+import type { Database } from "../../infrastructure/postgres/database.ts";
 import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import {
@@ -34,7 +34,7 @@ function historyPosition(value: string, customerId: number): number {
  * changes and merges that concern it, newest first, keyset-paginated.
  */
 export async function getCustomerHistory(
-  deps: Pick<Dependencies, "db">,
+  deps: { db: Database },
   command: { user: CurrentUser; id: number; cursor?: string; pageSize: number },
 ): Promise<CustomerHistoryPage> {
   const { user, id, pageSize } = command;

@@ -1,10 +1,9 @@
-import type { Dependencies } from "../../dependencies.ts";
 import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import type { CustomerDetailView } from "../../domain/customer/customer.ts";
 import { CustomerMerge } from "../../domain/customer/customer_merge.ts";
 import { ensureVersion } from "../../domain/shared/version.ts";
-import { cacheKeys } from "../../infrastructure/cache/cache.ts";
+import { type Cache, cacheKeys } from "../../infrastructure/cache/cache.ts";
 import {
   markCustomerMerged,
   moveGroupMemberships,
@@ -16,7 +15,7 @@ import {
   type LockedCustomer,
   updateCustomerRow,
 } from "../../infrastructure/postgres/customer_repository.ts";
-import type { Queryable } from "../../infrastructure/postgres/database.ts";
+import type { Database, Queryable } from "../../infrastructure/postgres/database.ts";
 import { appendDomainEvent } from "../../infrastructure/postgres/domain_event_repository.ts";
 import { logger } from "../../shared/logger.ts";
 import { bindLogFields } from "../../shared/request_context.ts";
@@ -50,7 +49,7 @@ async function lockBoth(
  * one CustomerMerged event is written. Answers the target's detail.
  */
 export async function mergeCustomers(
-  deps: Pick<Dependencies, "db" | "cache">,
+  deps: { db: Database; cache: Cache },
   command: { user: CurrentUser; targetId: number; sourceId: number; ifMatch?: number },
 ): Promise<CustomerDetailView> {
   const { user, targetId, sourceId } = command;

@@ -1,4 +1,5 @@
-import type { Dependencies } from "../../dependencies.ts";
+import type { Config } from "../../config.ts";
+import type { Database } from "../../infrastructure/postgres/database.ts";
 import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import type { CustomerView } from "../../domain/customer/customer.ts";
@@ -57,7 +58,7 @@ export function customerFilter(user: CurrentUser, input: CustomerListFilters): C
 
 /** A page of customers, always restricted to the user's domains (403 for a foreign filter). */
 export async function queryCustomers(
-  deps: Pick<Dependencies, "db" | "config">,
+  deps: { db: Database; config: Config },
   { user, page: pageNumber, pageSize, cursor, ...input }:
     & { user: CurrentUser }
     & QueryCustomersInput,
@@ -82,7 +83,7 @@ export async function queryCustomers(
 }
 
 async function listCustomers(
-  sql: Dependencies["db"]["readSql"],
+  sql: Database["readSql"],
   filter: CustomerFilter,
   page: CustomerPageStart,
 ) {

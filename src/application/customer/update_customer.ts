@@ -1,8 +1,8 @@
-import type { Dependencies } from "../../dependencies.ts";
+import type { Database } from "../../infrastructure/postgres/database.ts";
 import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import { Customer, type CustomerDetailView } from "../../domain/customer/customer.ts";
-import { cacheKeys } from "../../infrastructure/cache/cache.ts";
+import { type Cache, cacheKeys } from "../../infrastructure/cache/cache.ts";
 import {
   type CustomerChanges,
   findCustomerDetail,
@@ -29,7 +29,7 @@ export interface UpdateCustomerInput {
  * domain needs both domains and removes it from the groups of the old one (their version grows).
  */
 export async function updateCustomer(
-  deps: Pick<Dependencies, "db" | "cache">,
+  deps: { db: Database; cache: Cache },
   command: { user: CurrentUser; id: number; ifMatch?: number; changes: UpdateCustomerInput },
 ): Promise<CustomerDetailView> {
   const { user, id, changes } = command;

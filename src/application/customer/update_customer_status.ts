@@ -1,9 +1,9 @@
-import type { Dependencies } from "../../dependencies.ts";
+import type { Database } from "../../infrastructure/postgres/database.ts";
 import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import { Customer, type CustomerDetailView } from "../../domain/customer/customer.ts";
 import type { CustomerStatus } from "../../domain/customer/customer_status.ts";
-import { cacheKeys } from "../../infrastructure/cache/cache.ts";
+import { type Cache, cacheKeys } from "../../infrastructure/cache/cache.ts";
 import {
   findCustomerDetail,
   listGroupIdsOfCustomer,
@@ -16,7 +16,7 @@ import { lockCustomerForWrite } from "./lock_customer_for_write.ts";
 
 /** Moves a customer through the status machine (409 INVALID_STATUS_TRANSITION otherwise). */
 export async function updateCustomerStatus(
-  deps: Pick<Dependencies, "db" | "cache">,
+  deps: { db: Database; cache: Cache },
   command: {
     user: CurrentUser;
     id: number;

@@ -1,4 +1,4 @@
-import type { Dependencies } from "../../dependencies.ts";
+import type { Database } from "../../infrastructure/postgres/database.ts";
 import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import { type CustomerGroup, newCustomerGroup } from "../../domain/group/customer_group.ts";
@@ -18,7 +18,7 @@ export interface CreateCustomerGroupCommand {
 
 /** Creates an empty group in a domain the user holds (403 otherwise, 409 on a taken name). */
 export async function createCustomerGroup(
-  deps: Pick<Dependencies, "db">,
+  deps: { db: Database },
   { user, ...input }: CreateCustomerGroupCommand,
 ): Promise<CustomerGroup> {
   BusinessDomainGuard.requireDomain(user, input.businessDomain);

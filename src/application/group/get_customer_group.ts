@@ -1,8 +1,8 @@
-import type { Dependencies } from "../../dependencies.ts";
+import type { Database } from "../../infrastructure/postgres/database.ts";
 import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import type { CustomerGroupDetail } from "../../domain/group/customer_group.ts";
-import { type CachedView, cacheKeys } from "../../infrastructure/cache/cache.ts";
+import { type Cache, type CachedView, cacheKeys } from "../../infrastructure/cache/cache.ts";
 import {
   findCustomerGroup,
   listGroupMembers,
@@ -20,7 +20,7 @@ export function groupNotFound(id: number): AppError {
  * `customer-group:{id}`. Visibility is checked after the cache read, on every request.
  */
 export async function getCustomerGroup(
-  deps: Pick<Dependencies, "db" | "cache">,
+  deps: { db: Database; cache: Cache },
   { user, id }: { user: CurrentUser; id: number },
 ): Promise<CachedView> {
   BusinessDomainGuard.requireAny(user);

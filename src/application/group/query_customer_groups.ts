@@ -1,4 +1,5 @@
-import type { Dependencies } from "../../dependencies.ts";
+import type { Config } from "../../config.ts";
+import type { Database } from "../../infrastructure/postgres/database.ts";
 import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import type { CustomerGroup } from "../../domain/group/customer_group.ts";
@@ -16,7 +17,7 @@ export interface QueryCustomerGroupsQuery extends PagingInput {
 
 /** A page of the groups of the user's domains (or of the one requested, 403 if not held). */
 export async function queryCustomerGroups(
-  deps: Pick<Dependencies, "db" | "config">,
+  deps: { db: Database; config: Config },
   { user, ...query }: QueryCustomerGroupsQuery,
 ): Promise<Page<CustomerGroup>> {
   const businessDomains = BusinessDomainGuard.filterDomains(user, query.businessDomain);

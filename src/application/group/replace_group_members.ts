@@ -1,10 +1,10 @@
-import type { Dependencies } from "../../dependencies.ts";
+import type { Database } from "../../infrastructure/postgres/database.ts";
 import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import { ensureAssignable } from "../../domain/customer/assign_to_group.ts";
 import { type CustomerGroup, ensureUniqueMemberIds } from "../../domain/group/customer_group.ts";
 import { ensureVersion } from "../../domain/shared/version.ts";
-import { cacheKeys } from "../../infrastructure/cache/cache.ts";
+import { type Cache, cacheKeys } from "../../infrastructure/cache/cache.ts";
 import {
   lockCustomerGroup,
   lockMemberCandidates,
@@ -29,7 +29,7 @@ export interface ReplaceGroupMembersCommand {
  * replacements run one after the other and the result is always exactly one requested set.
  */
 export async function replaceGroupMembers(
-  deps: Pick<Dependencies, "db" | "cache">,
+  deps: { db: Database; cache: Cache },
   { user, id, customerIds, ifMatch }: ReplaceGroupMembersCommand,
 ): Promise<CustomerGroup> {
   const domains = BusinessDomainGuard.visibleDomains(user);

@@ -1,4 +1,4 @@
-import type { Dependencies } from "../../dependencies.ts";
+import type { Database } from "../../infrastructure/postgres/database.ts";
 import {
   IDEMPOTENCY_TTL_SECONDS,
   type IdempotentRequest,
@@ -28,7 +28,7 @@ export type IdempotencyDecision =
  * IDEMPOTENCY_KEY_IN_USE.
  */
 export async function beginIdempotentRequest(
-  deps: Pick<Dependencies, "db">,
+  deps: { db: Database },
   command: { request: IdempotentRequest },
 ): Promise<IdempotencyDecision> {
   const { request } = command;

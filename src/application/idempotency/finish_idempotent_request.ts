@@ -1,4 +1,4 @@
-import type { Dependencies } from "../../dependencies.ts";
+import type { Database } from "../../infrastructure/postgres/database.ts";
 import {
   type IdempotentRequest,
   isKeptAnswer,
@@ -19,7 +19,7 @@ export const MAX_KEPT_ANSWER_BYTES = 1024 * 1024;
  * is already decided; a failure here only leaves the key held until its lease runs out.
  */
 export async function finishIdempotentRequest(
-  deps: Pick<Dependencies, "db">,
+  deps: { db: Database },
   command: { request: IdempotentRequest; token: string; answer: StoredAnswer },
 ): Promise<void> {
   const { request, token, answer } = command;

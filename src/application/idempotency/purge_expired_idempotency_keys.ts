@@ -1,4 +1,4 @@
-import type { Dependencies } from "../../dependencies.ts";
+import type { Database } from "../../infrastructure/postgres/database.ts";
 import { deleteExpiredIdempotencyKeys } from "../../infrastructure/postgres/idempotency_repository.ts";
 import { logger } from "../../shared/logger.ts";
 
@@ -7,7 +7,7 @@ import { logger } from "../../shared/logger.ts";
  * one run never holds locks or the pool for long; answers how many it deleted.
  */
 export async function purgeExpiredIdempotencyKeys(
-  deps: Pick<Dependencies, "db">,
+  deps: { db: Database },
   command: { batchSize?: number; maxBatches?: number } = {},
 ): Promise<number> {
   const batchSize = command.batchSize ?? 1000;

@@ -1,4 +1,7 @@
-import type { Dependencies } from "../../dependencies.ts";
+import type { Cache } from "../../infrastructure/cache/cache.ts";
+import type { Database } from "../../infrastructure/postgres/database.ts";
+import type { Metrics } from "../../infrastructure/metrics/metrics.ts";
+import type { MysqlPool } from "../../infrastructure/mysql/pool.ts";
 import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import { CustomerImportService } from "../../domain/customer/customer_import_service.ts";
@@ -87,7 +90,7 @@ export interface ImportExternalCustomersCommand {
  * per failed row: by createCustomerBatch for rows it ran, here for rows refused before it.
  */
 export async function importExternalCustomers(
-  deps: Dependencies,
+  deps: { db: Database; cache: Cache; mysql?: MysqlPool; metrics?: Metrics },
   command: ImportExternalCustomersCommand,
 ): Promise<ImportSummary> {
   const { user } = command;

@@ -1,4 +1,5 @@
-import type { Dependencies } from "../../dependencies.ts";
+import type { Config } from "../../config.ts";
+import type { Database } from "../../infrastructure/postgres/database.ts";
 import { BusinessDomainGuard } from "../../domain/auth/business_domain_guard.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import type { Source } from "../../domain/shared/source.ts";
@@ -32,7 +33,7 @@ export interface ListSyncRecordsCommand extends PagingInput {
  * a user holding every enabled domain sees them (ADR 0043). `total` is capped as for customers.
  */
 export async function listSyncRecords(
-  deps: Dependencies,
+  deps: { db: Database; config: Config },
   command: ListSyncRecordsCommand,
 ): Promise<Page<SyncRecordView>> {
   const { user } = command;

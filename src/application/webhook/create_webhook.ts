@@ -1,4 +1,6 @@
-import type { Dependencies } from "../../dependencies.ts";
+import type { Database } from "../../infrastructure/postgres/database.ts";
+import type { WebhookSecrets } from "../../infrastructure/webhooks/webhook_secrets.ts";
+import type { WebhookUrlPolicy } from "../../infrastructure/webhooks/webhook_url_policy.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import type { Webhook } from "../../domain/webhook/webhook.ts";
 import { insertWebhook } from "../../infrastructure/postgres/webhook_repository.ts";
@@ -21,7 +23,7 @@ export interface CreateWebhookCommand {
  * here, and stored encrypted; a URL the policy refuses is 422 VALIDATION_FAILED on `url`.
  */
 export async function createWebhook(
-  deps: Pick<Dependencies, "db" | "webhookSecrets" | "webhookUrlPolicy">,
+  deps: { db: Database; webhookSecrets: WebhookSecrets; webhookUrlPolicy: WebhookUrlPolicy },
   { user, ...input }: CreateWebhookCommand,
 ): Promise<Webhook & { secret: string }> {
   await guardWebhookAdmin(deps, user);

@@ -1,4 +1,4 @@
-import type { Dependencies } from "../../dependencies.ts";
+import type { Database } from "../../infrastructure/postgres/database.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import { webhookNotFound } from "../../domain/webhook/webhook.ts";
 import { deleteWebhook as deleteWebhookRow } from "../../infrastructure/postgres/webhook_repository.ts";
@@ -8,7 +8,7 @@ import { guardWebhookAdmin } from "./webhook_admin.ts";
 
 /** Deletes a webhook and its delivery log; nothing more is sent to it. 404 when missing. */
 export async function deleteWebhook(
-  deps: Pick<Dependencies, "db">,
+  deps: { db: Database },
   command: { user: CurrentUser; id: number },
 ): Promise<void> {
   await guardWebhookAdmin(deps, command.user);

@@ -1,4 +1,4 @@
-import type { Dependencies } from "../../dependencies.ts";
+import type { Database } from "../../infrastructure/postgres/database.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import type { DeliveryStatus, WebhookDelivery } from "../../domain/webhook/webhook.ts";
 import { listDeliveries } from "../../infrastructure/postgres/webhook_repository.ts";
@@ -13,7 +13,7 @@ export interface WebhookDeliveryPage {
 
 /** The delivery log of a webhook, optionally by status, keyset-paginated. */
 export async function listWebhookDeliveries(
-  deps: Pick<Dependencies, "db">,
+  deps: { db: Database },
   command: {
     user: CurrentUser;
     webhookId: number;

@@ -1,4 +1,5 @@
-import type { Dependencies } from "../../dependencies.ts";
+import type { Config } from "../../config.ts";
+import type { Database } from "../../infrastructure/postgres/database.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import type { Webhook } from "../../domain/webhook/webhook.ts";
 import { listWebhooks as listWebhookRows } from "../../infrastructure/postgres/webhook_repository.ts";
@@ -10,7 +11,7 @@ const SCOPE = { list: "webhooks", filters: {}, sort: "id" };
 
 /** The registered webhooks, oldest first (never with their secrets); pages or a cursor. */
 export async function listWebhooks(
-  deps: Pick<Dependencies, "db" | "config">,
+  deps: { db: Database; config: Config },
   command: PagingInput & { user: CurrentUser },
 ): Promise<Page<Webhook>> {
   await guardWebhookAdmin(deps, command.user);

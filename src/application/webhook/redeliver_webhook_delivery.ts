@@ -1,4 +1,4 @@
-import type { Dependencies } from "../../dependencies.ts";
+import type { Database } from "../../infrastructure/postgres/database.ts";
 import type { CurrentUser } from "../../domain/auth/current_user.ts";
 import { deliveryNotFound, type WebhookDelivery } from "../../domain/webhook/webhook.ts";
 import {
@@ -15,7 +15,7 @@ import { guardWebhookAdmin, loadWebhook } from "./webhook_admin.ts";
  * later events. 409 INVALID_STATUS_TRANSITION when it is not FAILED.
  */
 export async function redeliverWebhookDelivery(
-  deps: Pick<Dependencies, "db">,
+  deps: { db: Database },
   command: { user: CurrentUser; webhookId: number; deliveryId: number },
 ): Promise<WebhookDelivery> {
   const { webhookId, deliveryId } = command;
