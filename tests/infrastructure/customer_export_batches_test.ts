@@ -6,7 +6,7 @@ import {
   keysetCustomerBatches,
   openCustomerBatches,
   queryCustomerPage,
-} from "../../src/infrastructure/postgres/customer_repository.ts";
+} from "../../src/infrastructure/postgres/customer_list_repository.ts";
 import { startTestApp } from "../support/test_app.ts";
 import { TRICKY_NAMES } from "../support/tricky_names.ts";
 

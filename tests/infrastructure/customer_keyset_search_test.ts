@@ -4,7 +4,7 @@ import {
   type CustomerSort,
   queryCustomerPage,
   searchCustomers,
-} from "../../src/infrastructure/postgres/customer_repository.ts";
+} from "../../src/infrastructure/postgres/customer_list_repository.ts";
 import type { Queryable, Sql } from "../../src/infrastructure/postgres/database.ts";
 import type { ListPosition } from "../../src/shared/list_cursor.ts";
 import { startTestApp } from "../support/test_app.ts";

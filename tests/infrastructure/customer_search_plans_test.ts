@@ -3,7 +3,7 @@ import {
   type CustomerSort,
   queryCustomerPage,
   searchCustomers,
-} from "../../src/infrastructure/postgres/customer_repository.ts";
+} from "../../src/infrastructure/postgres/customer_list_repository.ts";
 import { startTestApp } from "../support/test_app.ts";
 
 const DOMAINS = ["GENERAL_WAREHOUSING", "COLD_CHAIN"];

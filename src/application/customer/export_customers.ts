@@ -5,7 +5,7 @@ import type { CustomerBatches } from "../../domain/customer/customer.ts";
 import {
   keysetCustomerBatches,
   openCustomerBatches,
-} from "../../infrastructure/postgres/customer_repository.ts";
+} from "../../infrastructure/postgres/customer_list_repository.ts";
 import { AppError } from "../../shared/errors.ts";
 import { customerFilter, type CustomerListFilters } from "./query_customers.ts";
 

@@ -12,7 +12,7 @@ import {
   type CustomerSort,
   queryCustomerPage,
   searchCustomers,
-} from "../../infrastructure/postgres/customer_repository.ts";
+} from "../../infrastructure/postgres/customer_list_repository.ts";
 import type { Page } from "../shared/page.ts";
 import type { ListScope } from "../../shared/list_cursor.ts";
 import { pageAnswer, pageStart, type PagingInput, sortName } from "../shared/list_paging.ts";

@@ -7,9 +7,9 @@ import {
   type CustomerChanges,
   findCustomerDetail,
   listGroupIdsOfCustomer,
-  removeFromGroupsOfDomain,
   updateCustomerRow,
 } from "../../infrastructure/postgres/customer_repository.ts";
+import { removeFromGroupsOfDomain } from "../../infrastructure/postgres/customer_group_repository.ts";
 import { appendDomainEvent } from "../../infrastructure/postgres/domain_event_repository.ts";
 import { logger } from "../../shared/logger.ts";
 import { bindLogFields } from "../../shared/request_context.ts";

@@ -231,3 +231,27 @@ export async function listCustomerGroups(
   const { rows: kept, next } = sliceNext(rows, filter.limit);
   return { items: kept.map(toGroup), next, total: count.total };
 }
+
+/**
+ * Removes the customer from the groups of a domain (it moved away), bumping those groups'
+ * version and operator; answers their ids.
+ */
+export async function removeFromGroupsOfDomain(
+  tx: Queryable,
+  customerId: number,
+  domain: string,
+  operator: { uid: string; name: string },
+): Promise<number[]> {
+  const rows = await tx<{ group_id: number }[]>`
+    delete from customer_group_member m using customer_group g
+    where m.group_id = g.id and m.customer_id = ${customerId} and g.business_domain = ${domain}
+    returning m.group_id`;
+  const ids = rows.map((row) => row.group_id);
+  if (ids.length > 0) {
+    await tx`
+      update customer_group set version = version + 1, updated_at = now(),
+        operation_uid = ${operator.uid}, operation_name = ${operator.name}
+      where id = any(${ids}::bigint[])`;
+  }
+  return ids;
+}
