@@ -25,6 +25,7 @@ import { AppError, type ErrorCode } from "../../shared/errors.ts";
 import { logger } from "../../shared/logger.ts";
 import { createCustomerBatch } from "../customer/create_customer_batch.ts";
 import { failedSyncRow } from "../customer/customer_writes.ts";
+import { BoundedSlots } from "../../shared/bounded_slots.ts";
 import { withImportLease } from "./import_lease.ts";
 
 /** The only source with an external database configured (contract section 7). */
@@ -82,6 +83,22 @@ export interface ImportExternalCustomersCommand {
   onProgress?: (progress: ImportProgress) => void;
 }
 
+/** Everything one import run reads and updates, passed to its steps. */
+interface ImportRun {
+  deps: { db: Database; cache: Cache; metrics?: Metrics };
+  command: ImportExternalCustomersCommand;
+  companyGateway: ReturnType<typeof createRBCompanyGateway>;
+  summary: ImportSummary;
+  /** Remote ids the source answered (the rest of `remoteIds` are recorded as not found). */
+  seen: Set<string>;
+  total: number;
+  done: number;
+  batchSize: number;
+  slots: BoundedSlots;
+  /** Pages are summed up in source order, each once all its batches are written. */
+  summed: Promise<void>;
+}
+
 /**
  * Imports rows of the external source through createCustomerBatch (createCustomer's rules, in
  * shared transactions, ADR 0070): rows whose `(source, remoteId)` already succeeded are skipped,
@@ -93,28 +110,16 @@ export async function importExternalCustomers(
   deps: { db: Database; cache: Cache; mysql?: MysqlPool; metrics?: Metrics },
   command: ImportExternalCustomersCommand,
 ): Promise<ImportSummary> {
-  const { user } = command;
-  BusinessDomainGuard.requireAny(user);
-  if (!(IMPORTABLE_SOURCES as readonly string[]).includes(command.source)) {
-    const message =
-      `no external source is configured for ${command.source}; only RB can be imported`;
-    throw new AppError("VALIDATION_FAILED", message, { errors: [{ path: "source", message }] });
-  }
-  if (!deps.mysql) {
-    throw new AppError(
-      "EXTERNAL_SOURCE_NOT_CONFIGURED",
-      "the external customer source is not configured (EXTERNAL_MYSQL_URL is unset)",
-    );
-  }
+  BusinessDomainGuard.requireAny(command.user);
+  const mysql = requireImportableSource(deps, command.source);
   if (command.oneInFlightPerUser) {
     return await withImportLease(
       deps.db.sql,
-      user,
+      command.user,
       () => importExternalCustomers(deps, { ...command, oneInFlightPerUser: false }),
     );
   }
-  const gateway = createExternalCustomerGateway(deps.mysql);
-  const companyGateway = createRBCompanyGateway(deps.mysql);
+  const gateway = createExternalCustomerGateway(mysql);
   const filter: ExternalCustomerFilter = {
     remoteIds: command.remoteIds,
     updatedSince: command.updatedSince,
@@ -123,175 +128,210 @@ export async function importExternalCustomers(
   if (command.maxRows !== undefined && total > command.maxRows) throw tooManyRows(command, total);
 
   const started = performance.now();
-  const keepAll = command.keepItems !== "failed";
-  const summary: ImportSummary = { imported: 0, skipped: 0, failed: 0, items: [] };
-  const seen = new Set<string>();
-  const batchSize = command.batchSize ?? DEFAULT_BATCH_SIZE;
-  let done = 0;
-
-  const failedRecord = (remoteId: string, businessDomain: string | null, error: AppError) =>
-    failedSyncRow(user, { source: command.source, remoteId, businessDomain }, error);
-
-  /** A row refused before it is created (ADR 0042): unknown domain, or one the user lacks. */
-  const refusal = (row: ExternalCustomerRow): AppError | undefined => {
-    const domain = row.businessDomain?.trim() ?? "";
-    if (!isBusinessDomain(domain)) {
-      // What POST /customers answers for this body: the schema rejects the domain before the guard.
-      const message = `business_domain ${
-        JSON.stringify(row.businessDomain)
-      } is not a business domain`;
-      return new AppError("VALIDATION_FAILED", message);
-    }
-    if (!BusinessDomainGuard.canSee(user, domain)) {
-      const message = `business domain ${domain} is not granted to user ${user.dingUserId}`;
-      return new AppError("FORBIDDEN", message);
-    }
-    return undefined;
+  const run: ImportRun = {
+    deps,
+    command,
+    companyGateway: createRBCompanyGateway(mysql),
+    summary: { imported: 0, skipped: 0, failed: 0, items: [] },
+    seen: new Set(),
+    total,
+    done: 0,
+    batchSize: command.batchSize ?? DEFAULT_BATCH_SIZE,
+    // Batch transactions in flight across pages (ADR 0070): the next page's batches start as
+    // soon as a slot frees, so one slow commit never idles the other connections.
+    slots: new BoundedSlots(command.concurrency ?? 4),
+    summed: Promise.resolve(),
   };
-
-  /** Creates one batch of rows in shared transactions (ADR 0070) and answers their items. */
-  const importBatch = async (
-    rows: ExternalCustomerRow[],
-    companies: Map<string, ExternalCompanyRow>,
-  ): Promise<ImportItem[]> => {
-    const inputs = rows.map((row) =>
-      CustomerImportService.normalise(row, companies.get(row.companyRefId?.trim() ?? ""))
-    );
-    const outcomes = await createCustomerBatch(deps, { user, inputs, replaysChecked: true });
-    return outcomes.map((outcome, index) => {
-      const remoteId = rows[index].remoteId;
-      if (outcome.status === "FAILED") {
-        // createCustomerBatch has already written the FAILED sync row of this attempt.
-        if (outcome.unexpected) {
-          logger.error("external import row failed unexpectedly", { remoteId });
-        }
-        return failedItem(remoteId, outcome.errorCode as ErrorCode);
-      }
-      if (outcome.status === "CREATED") summary.imported++;
-      else {
-        // A concurrent import of the same row won the race: it counts as skipped.
-        summary.skipped++;
-        deps.metrics?.recordSyncOutcome(command.source, "SKIPPED");
-      }
-      return { remoteId, syncStatus: "SUCCESS", customerId: outcome.customerId };
-    });
-  };
-
-  // Batch transactions in flight across pages (ADR 0070): the next page's batches start as soon
-  // as a slot frees, so one slow commit never idles the other connections.
-  const limit = Math.max(1, command.concurrency ?? 4);
-  const running = new Set<Promise<void>>();
-  let failure: unknown;
-  let finished: Promise<void> = Promise.resolve();
-  const startBatch = async (task: () => Promise<void>): Promise<{ done: Promise<void> }> => {
-    while (running.size >= limit) await Promise.race(running);
-    const done: Promise<void> = task()
-      .catch((error) => {
-        failure ??= error;
-      })
-      .finally(() => running.delete(done));
-    running.add(done);
-    return { done };
-  };
-
-  const importPage = async (rows: ExternalCustomerRow[]): Promise<void> => {
-    for (const row of rows) seen.add(row.remoteId);
-    const succeeded = await findSucceededCustomerIds(
-      deps.db.sql,
-      command.source,
-      rows.map((row) => row.remoteId),
-    );
-    const items: ImportItem[] = new Array(rows.length);
-    const pending: number[] = [];
-    const refused: SyncRecordInput[] = [];
-    rows.forEach((row, index) => {
-      // Refusal first, as POST /customers guards the domain before its replay lookup: a row of a
-      // domain the user lacks fails FORBIDDEN even when imported before, never leaking its id.
-      const error = refusal(row);
-      const customerId = succeeded.get(row.remoteId);
-      if (!error && customerId !== undefined) {
-        items[index] = { remoteId: row.remoteId, syncStatus: "SUCCESS", customerId };
-        return;
-      }
-      if (!error) return void pending.push(index);
-      const domain = isBusinessDomain(row.businessDomain?.trim() ?? "")
-        ? row.businessDomain!.trim()
-        : row.businessDomain;
-      refused.push(failedRecord(row.remoteId, domain, error));
-      items[index] = failedItem(row.remoteId, error.code);
-    });
-    const skippedBefore = rows.length - pending.length - refused.length;
-    summary.skipped += skippedBefore;
-    if (skippedBefore > 0) {
-      deps.metrics?.recordSyncOutcome(command.source, "SKIPPED", skippedBefore);
-    }
-    if (refused.length > 0) {
-      await insertSyncRecords(deps.db.sql, refused);
-      deps.metrics?.recordSyncOutcome(command.source, "FAILED", refused.length);
-    }
-    // One read of rb_company per page, for the rows that will be created.
-    const refIds = pending.map((index) => rows[index].companyRefId?.trim()).filter(Boolean);
-    const companies = refIds.length > 0
-      ? await companyGateway.findByRefIds(refIds as string[])
-      : new Map<string, ExternalCompanyRow>();
-    const pageDone: Promise<void>[] = [];
-    for (let start = 0; start < pending.length; start += batchSize) {
-      const batch = pending.slice(start, start + batchSize);
-      const slot = await startBatch(async () => {
-        const batchItems = await importBatch(batch.map((index) => rows[index]), companies);
-        batch.forEach((index, n) => items[index] = batchItems[n]);
-      });
-      pageDone.push(slot.done);
-    }
-    // Pages are summed up in source order, each once all its batches are written.
-    finished = finished.then(() => Promise.all(pageDone)).then(() => {
-      if (failure !== undefined) return;
-      for (const item of items) {
-        if (item.syncStatus === "FAILED") summary.failed++;
-        if (keepAll || item.syncStatus === "FAILED") summary.items.push(item);
-      }
-      done += rows.length;
-      command.onProgress?.({ done, total, ...counts(summary) });
-    });
-  };
-
   const pages = gateway.pages(filter, { pageSize: command.pageSize ?? 500 });
   try {
     // Read the next page while this one is written: the source and Postgres work in parallel.
     let next = pages.next();
-    while (failure === undefined) {
+    while (!run.slots.failed) {
       const page = await next;
       if (page.done) break;
       next = pages.next();
       next.catch(() => {});
-      await importPage(page.value);
+      await importPage(run, page.value);
     }
   } finally {
-    await Promise.all(running);
-    await finished;
+    await run.slots.drain();
+    await run.summed;
     await pages.return(undefined);
   }
-  if (failure !== undefined) throw failure;
+  if (run.slots.failed) throw run.slots.failure;
 
-  const missing = [...new Set((command.remoteIds ?? []).filter((id) => !seen.has(id)))];
-  if (missing.length > 0) {
-    // One statement for all of them: a request of 1 000 unknown ids is one insert, not 1 000.
-    const error = new AppError("NOT_FOUND", "the remote id is not in the external source");
-    await insertSyncRecords(deps.db.sql, missing.map((id) => failedRecord(id, null, error)));
-    deps.metrics?.recordSyncOutcome(command.source, "FAILED", missing.length);
-    for (const remoteId of missing) {
-      summary.items.push({ remoteId, syncStatus: "FAILED", errorCode: error.code });
-    }
-    summary.failed += missing.length;
-  }
+  const notFound = await recordMissingRemoteIds(run);
   logger.info("external import finished", {
     source: command.source,
     total,
-    ...counts(summary),
-    notFound: missing.length,
+    ...counts(run.summary),
+    notFound,
     durationMs: Math.round(performance.now() - started),
   });
-  return summary;
+  return run.summary;
+}
+
+/** 400 for a source without an external database, 503 when the source is not configured. */
+function requireImportableSource(deps: { mysql?: MysqlPool }, source: Source): MysqlPool {
+  if (!(IMPORTABLE_SOURCES as readonly string[]).includes(source)) {
+    const message = `no external source is configured for ${source}; only RB can be imported`;
+    throw new AppError("VALIDATION_FAILED", message, { errors: [{ path: "source", message }] });
+  }
+  if (!deps.mysql) {
+    throw new AppError(
+      "EXTERNAL_SOURCE_NOT_CONFIGURED",
+      "the external customer source is not configured (EXTERNAL_MYSQL_URL is unset)",
+    );
+  }
+  return deps.mysql;
+}
+
+/** A row refused before it is created (ADR 0042): unknown domain, or one the user lacks. */
+function refusalOf(user: CurrentUser, row: ExternalCustomerRow): AppError | undefined {
+  const domain = row.businessDomain?.trim() ?? "";
+  if (!isBusinessDomain(domain)) {
+    // What POST /customers answers for this body: the schema rejects the domain before the guard.
+    const message = `business_domain ${
+      JSON.stringify(row.businessDomain)
+    } is not a business domain`;
+    return new AppError("VALIDATION_FAILED", message);
+  }
+  if (!BusinessDomainGuard.canSee(user, domain)) {
+    const message = `business domain ${domain} is not granted to user ${user.dingUserId}`;
+    return new AppError("FORBIDDEN", message);
+  }
+  return undefined;
+}
+
+function failedRecord(
+  run: ImportRun,
+  remoteId: string,
+  businessDomain: string | null,
+  error: AppError,
+): SyncRecordInput {
+  return failedSyncRow(
+    run.command.user,
+    { source: run.command.source, remoteId, businessDomain },
+    error,
+  );
+}
+
+/**
+ * One page of source rows: earlier successes are listed (skipped), refused rows recorded in one
+ * statement, the rest started as batches; the page is summed up once its batches are written.
+ */
+async function importPage(run: ImportRun, rows: ExternalCustomerRow[]): Promise<void> {
+  const { deps, command } = run;
+  for (const row of rows) run.seen.add(row.remoteId);
+  const succeeded = await findSucceededCustomerIds(
+    deps.db.sql,
+    command.source,
+    rows.map((row) => row.remoteId),
+  );
+  const items: ImportItem[] = new Array(rows.length);
+  const pending: number[] = [];
+  const refused: SyncRecordInput[] = [];
+  rows.forEach((row, index) => {
+    // Refusal first, as POST /customers guards the domain before its replay lookup: a row of a
+    // domain the user lacks fails FORBIDDEN even when imported before, never leaking its id.
+    const error = refusalOf(command.user, row);
+    const customerId = succeeded.get(row.remoteId);
+    if (!error && customerId !== undefined) {
+      items[index] = { remoteId: row.remoteId, syncStatus: "SUCCESS", customerId };
+      return;
+    }
+    if (!error) return void pending.push(index);
+    const domain = isBusinessDomain(row.businessDomain?.trim() ?? "")
+      ? row.businessDomain!.trim()
+      : row.businessDomain;
+    refused.push(failedRecord(run, row.remoteId, domain, error));
+    items[index] = failedItem(row.remoteId, error.code);
+  });
+  const skippedBefore = rows.length - pending.length - refused.length;
+  run.summary.skipped += skippedBefore;
+  if (skippedBefore > 0) deps.metrics?.recordSyncOutcome(command.source, "SKIPPED", skippedBefore);
+  if (refused.length > 0) {
+    await insertSyncRecords(deps.db.sql, refused);
+    deps.metrics?.recordSyncOutcome(command.source, "FAILED", refused.length);
+  }
+  // One read of rb_company per page, for the rows that will be created.
+  const refIds = pending.map((index) => rows[index].companyRefId?.trim()).filter(Boolean);
+  const companies = refIds.length > 0
+    ? await run.companyGateway.findByRefIds(refIds as string[])
+    : new Map<string, ExternalCompanyRow>();
+  const pageDone: Promise<void>[] = [];
+  for (let start = 0; start < pending.length; start += run.batchSize) {
+    const batch = pending.slice(start, start + run.batchSize);
+    const slot = await run.slots.start(async () => {
+      const batchItems = await importBatch(run, batch.map((index) => rows[index]), companies);
+      batch.forEach((index, n) => items[index] = batchItems[n]);
+    });
+    pageDone.push(slot.done);
+  }
+  run.summed = run.summed.then(() => Promise.all(pageDone)).then(() => {
+    if (run.slots.failed) return;
+    sumUpPage(run, items);
+  });
+}
+
+/** Adds a written page's items to the summary and reports progress. */
+function sumUpPage(run: ImportRun, items: ImportItem[]): void {
+  const keepAll = run.command.keepItems !== "failed";
+  for (const item of items) {
+    if (item.syncStatus === "FAILED") run.summary.failed++;
+    if (keepAll || item.syncStatus === "FAILED") run.summary.items.push(item);
+  }
+  run.done += items.length;
+  run.command.onProgress?.({ done: run.done, total: run.total, ...counts(run.summary) });
+}
+
+/** Creates one batch of rows in shared transactions (ADR 0070) and answers their items. */
+async function importBatch(
+  run: ImportRun,
+  rows: ExternalCustomerRow[],
+  companies: Map<string, ExternalCompanyRow>,
+): Promise<ImportItem[]> {
+  const { deps, command, summary } = run;
+  const inputs = rows.map((row) =>
+    CustomerImportService.normalise(row, companies.get(row.companyRefId?.trim() ?? ""))
+  );
+  const outcomes = await createCustomerBatch(deps, {
+    user: command.user,
+    inputs,
+    replaysChecked: true,
+  });
+  return outcomes.map((outcome, index) => {
+    const remoteId = rows[index].remoteId;
+    if (outcome.status === "FAILED") {
+      // createCustomerBatch has already written the FAILED sync row of this attempt.
+      if (outcome.unexpected) logger.error("external import row failed unexpectedly", { remoteId });
+      return failedItem(remoteId, outcome.errorCode as ErrorCode);
+    }
+    if (outcome.status === "CREATED") summary.imported++;
+    else {
+      // A concurrent import of the same row won the race: it counts as skipped.
+      summary.skipped++;
+      deps.metrics?.recordSyncOutcome(command.source, "SKIPPED");
+    }
+    return { remoteId, syncStatus: "SUCCESS", customerId: outcome.customerId };
+  });
+}
+
+/** Asked-for remote ids the source does not hold: FAILED NOT_FOUND, recorded in one statement. */
+async function recordMissingRemoteIds(run: ImportRun): Promise<number> {
+  const missing = [...new Set((run.command.remoteIds ?? []).filter((id) => !run.seen.has(id)))];
+  if (missing.length === 0) return 0;
+  const error = new AppError("NOT_FOUND", "the remote id is not in the external source");
+  await insertSyncRecords(
+    run.deps.db.sql,
+    missing.map((id) => failedRecord(run, id, null, error)),
+  );
+  run.deps.metrics?.recordSyncOutcome(run.command.source, "FAILED", missing.length);
+  for (const remoteId of missing) {
+    run.summary.items.push({ remoteId, syncStatus: "FAILED", errorCode: error.code });
+  }
+  run.summary.failed += missing.length;
+  return missing.length;
 }
 
 function failedItem(remoteId: string, errorCode: ErrorCode): ImportItem {
