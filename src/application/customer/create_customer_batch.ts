@@ -4,7 +4,7 @@ import { type CreateCustomerInput } from "../../domain/customer/customer.ts";
 import type { Source } from "../../domain/shared/source.ts";
 import { cacheKeys } from "../../infrastructure/cache/cache.ts";
 import { listCustomerIdsOfCompanies } from "../../infrastructure/postgres/company_repository.ts";
-import { findCustomerRowsByIds } from "../../infrastructure/postgres/customer_repository.ts";
+import { findCustomerDomains } from "../../infrastructure/postgres/customer_repository.ts";
 import type { TransactionSql } from "../../infrastructure/postgres/database.ts";
 import {
   findSucceededCustomerIds,
@@ -94,10 +94,7 @@ async function findReplays(
       sourceRows.map((row) => row.body.remoteId!),
     );
     if (succeeded.size === 0) continue;
-    const domains = new Map(
-      (await findCustomerRowsByIds(deps.db.sql, [...succeeded.values()]))
-        .map((customer) => [customer.id, customer.business_domain]),
-    );
+    const domains = await findCustomerDomains(deps.db.sql, [...succeeded.values()]);
     for (const row of sourceRows) {
       const customerId = succeeded.get(row.body.remoteId!);
       const domain = customerId === undefined ? undefined : domains.get(customerId);

@@ -170,20 +170,15 @@ export async function findCustomerDetail(
   };
 }
 
-/** Short rows of customers by id (for group membership checks). */
-export async function findCustomerRowsByIds(sql: Queryable, ids: number[]): Promise<
-  {
-    id: number;
-    business_domain: string;
-    status: CustomerStatus;
-    customer_code: string;
-    customer_name: string;
-  }[]
-> {
-  if (ids.length === 0) return [];
-  return await sql`
-    select id, business_domain, status, customer_code, customer_name
-    from customer where id = any(${ids}::bigint[])`;
+/** The business domain of each given customer id that exists. */
+export async function findCustomerDomains(
+  sql: Queryable,
+  ids: number[],
+): Promise<Map<number, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await sql<{ id: number; business_domain: string }[]>`
+    select id, business_domain from customer where id = any(${ids}::bigint[])`;
+  return new Map(rows.map((row) => [row.id, row.business_domain]));
 }
 
 /** The state a customer write decides on, row-locked until the transaction ends. */
