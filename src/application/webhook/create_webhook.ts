@@ -20,7 +20,8 @@ export interface CreateWebhookCommand {
 
 /**
  * Registers a webhook for the events written from now on. The signing secret is answered once,
- * here, and stored encrypted; a URL the policy refuses is 422 VALIDATION_FAILED on `url`.
+ * here, and stored encrypted; a URL the policy refuses is 400 VALIDATION_FAILED on `url`, as
+ * any other invalid field (contract §5).
  */
 export async function createWebhook(
   deps: { db: Database; webhookSecrets: WebhookSecrets; webhookUrlPolicy: WebhookUrlPolicy },
@@ -30,7 +31,6 @@ export async function createWebhook(
   const refusal = await deps.webhookUrlPolicy.checkRegistration(input.url);
   if (refusal) {
     throw new AppError("VALIDATION_FAILED", `webhook url refused: ${refusal}`, {
-      status: 422,
       errors: [{ path: "url", message: refusal }],
     });
   }

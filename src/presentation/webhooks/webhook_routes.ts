@@ -69,7 +69,7 @@ export const createWebhookRoute = createRoute({
   tags: ["Webhooks"],
   summary: "Register a webhook; the answer shows its signing secret once",
   description: `${forbidden} The URL must be https in production and, unless ` +
-    "WEBHOOK_ALLOW_PRIVATE=true, must not reach a private, loopback or link-local address (422).",
+    "WEBHOOK_ALLOW_PRIVATE=true, must not reach a private, loopback or link-local address (400).",
   security,
   request: { query: noQuery, body: { required: true, content: json(CreateWebhookBodySchema) } },
   responses: {
@@ -78,7 +78,7 @@ export const createWebhookRoute = createRoute({
       headers: { Location: { description: "/webhooks/{id}", schema: { type: "string" } } },
       content: json(CreatedWebhookSchema),
     },
-    ...problemResponses(400, 401, 403, 413, 422, 429),
+    ...problemResponses(400, 401, 403, 413, 429),
   },
 });
 
