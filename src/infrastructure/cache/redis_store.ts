@@ -72,6 +72,20 @@ if (redis.call('get', KEYS[2]) or '') == ARGV[3] then
 end
 return 0`;
 
+/**
+ * Deletes KEYS[1..n] and bumps each one's generation, KEYS[n+1..2n] (ARGV[1] = n, ARGV[2] = the
+ * generations' TTL): one command however many keys, instead of a transaction of 3n commands that
+ * the client has to build and write (a group replacement invalidates 10 000 keys).
+ */
+const DELETE_AND_BUMP = `
+local n = tonumber(ARGV[1])
+for i = 1, n do
+  redis.call('unlink', KEYS[i])
+  redis.call('incr', KEYS[n + i])
+  redis.call('expire', KEYS[n + i], ARGV[2])
+end
+return n`;
+
 /** A KeyValueStore over a Redis client. */
 export function createRedisStore(
   client: Redis,
@@ -90,13 +104,14 @@ export function createRedisStore(
       // Each delete also bumps the key's generation, so a fill read before it is refused.
       if (keys.length === 0) return;
       await timed(observe, "unlink", async () => {
-        const transaction = client.multi().unlink(...keys);
-        for (const key of keys) {
-          transaction.incr(generationKey(key)).expire(generationKey(key), GENERATION_TTL_SECONDS);
-        }
-        const results = await transaction.exec();
-        const failed = results?.find(([error]) => error);
-        if (failed) throw failed[0];
+        await client.eval(
+          DELETE_AND_BUMP,
+          keys.length * 2,
+          ...keys,
+          ...keys.map(generationKey),
+          keys.length,
+          GENERATION_TTL_SECONDS,
+        );
       });
     },
     getForFill: (key) =>
