@@ -1,17 +1,10 @@
 import assert from "node:assert/strict";
 import { createTestDatabase } from "../support/database.ts";
 import { eventually } from "../support/eventually.ts";
-import { signTestToken, TEST_SECRET, USERS } from "../support/tokens.ts";
+import { freePort, spawnService } from "../support/service_process.ts";
+import { signTestToken, USERS } from "../support/tokens.ts";
 
-const ROOT = new URL("../../", import.meta.url);
 const IN_FLIGHT = 5;
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
 
 /** Reads the child's stdout until a line matches, keeping everything it printed. */
 async function waitForLine(
@@ -69,25 +62,16 @@ Deno.test(
   async () => {
     const db = await createTestDatabase("shutdown");
     const port = freePort();
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "src/main.ts"],
-      cwd: ROOT,
+    const child = spawnService({
+      port,
+      databaseUrl: db.url,
       env: {
-        APP_ENV: "test",
-        HOST: "127.0.0.1",
-        PORT: String(port),
-        DATABASE_URL: db.url,
-        DATABASE_READ_URL: "",
-        REDIS_URL: "",
-        EXTERNAL_MYSQL_URL: "",
-        JWT_SECRET: TEST_SECRET,
         ROLE_MAPPING_CACHE_SECONDS: "0",
         SHUTDOWN_GRACE_MS: "20000",
         LOG_LEVEL: "info",
       },
       stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
+    });
     const output: string[] = [];
     const lines = textLines(child.stdout);
     let releaseLock = () => {};

@@ -1,23 +1,12 @@
 import assert from "node:assert/strict";
 import { createTestDatabase } from "../support/database.ts";
-import { signTestToken, TEST_SECRET, USERS } from "../support/tokens.ts";
+import { eventually } from "../support/eventually.ts";
+import { freePort, spawnService } from "../support/service_process.ts";
+import { signTestToken, USERS } from "../support/tokens.ts";
 import { startWebhookReceiver } from "../support/webhook_receiver.ts";
 
-const ROOT = new URL("../../", import.meta.url);
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+function waitUntil(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  return eventually("condition", condition, timeoutMs);
 }
 
 Deno.test(
@@ -28,26 +17,16 @@ Deno.test(
       () => new Promise<number>((resolve) => setTimeout(() => resolve(200), 150)),
     );
     const port = freePort();
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "src/main.ts"],
-      cwd: ROOT,
+    const child = spawnService({
+      port,
+      databaseUrl: db.url,
       env: {
-        APP_ENV: "test",
-        HOST: "127.0.0.1",
-        PORT: String(port),
-        DATABASE_URL: db.url,
-        DATABASE_READ_URL: "",
-        REDIS_URL: "",
-        EXTERNAL_MYSQL_URL: "",
-        JWT_SECRET: TEST_SECRET,
         LOG_LEVEL: "warn",
         WEBHOOK_ALLOW_PRIVATE: "true",
         WEBHOOK_RELAY_POLL_MS: "20",
         WEBHOOK_RELAY_LEASE_MS: "600000",
       },
-      stdout: "null",
-      stderr: "inherit",
-    }).spawn();
+    });
     try {
       const base = `http://127.0.0.1:${port}`;
       const headers = {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { MYSQL_URL, REDIS_URL } from "../support/test_app.ts";
 import { signTestToken, TEST_SECRET, USERS } from "../support/tokens.ts";
+import { freePort } from "../support/service_process.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const ALERTS = new URL("ops/prometheus/alerts.yml", ROOT);
@@ -30,13 +31,6 @@ async function run(command: string, args: string[]) {
 async function ensurePrometheus(): Promise<void> {
   const result = await run("bash", ["scripts/ensure_prometheus.sh"]);
   assert.equal(result.code, 0, `scripts/ensure_prometheus.sh failed:\n${result.text}`);
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 /** Polls `probe` until it answers a value (not undefined) or the deadline passes. */

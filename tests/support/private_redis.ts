@@ -1,3 +1,5 @@
+import { freePort } from "./service_process.ts";
+
 /** A redis-server of the test's own on a free loopback port, to kill and restart at will. */
 export interface PrivateRedis {
   port: number;
@@ -6,13 +8,6 @@ export interface PrivateRedis {
   kill(): Promise<void>;
   /** Starts it again on the same port (empty) and waits until it answers. */
   start(): Promise<void>;
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 async function answers(port: number): Promise<boolean> {
