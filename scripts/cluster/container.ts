@@ -3,19 +3,10 @@
  * refuses the machine's hybrid cgroups, so `--runtime runc`; the default RLIMIT_NOFILE is refused,
  * so explicit ulimits; `--network host` reaches the fleet on loopback.
  */
-import { type Fleet, spawnDetached, waitUntil } from "./fleet.ts";
+import { exists, type Fleet, spawnDetached, waitUntil } from "./fleet.ts";
 
 export const IMAGE = "customer-service:local";
 const RUNTIME = ["--runtime", "runc"];
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Installs podman and runc with apt-get when missing (`apt-get update` only if that fails). */
 export async function ensurePodman(): Promise<void> {

@@ -474,7 +474,8 @@ export class Fleet {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+/** True when something is at `path`. */
+export async function exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
     return true;

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
+import { Redis } from "ioredis";
 import { eventually } from "../support/eventually.ts";
 import { insertCustomer } from "../support/fixtures.ts";
 import { startPrivateRedis } from "../support/private_redis.ts";
-import { startTestApp, type TestApp } from "../support/test_app.ts";
+import { REDIS_URL, startTestApp, type TestApp } from "../support/test_app.ts";
 import { USERS } from "../support/tokens.ts";
 
 async function nameSeenBy(env: TestApp, id: number): Promise<{ status: number; name?: string }> {
@@ -94,3 +95,25 @@ Deno.test("Redis killed and restarted under reads: no failed request, no stale r
 function isLive(env: TestApp): boolean {
   return env.deps.cacheBus?.live === true;
 }
+
+Deno.test("with Redis, a repeated detail read is served by the in-process L1", async () => {
+  const env = await startTestApp("cache_l1_hit");
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    const customer = await insertCustomer(env.db.sql, { businessDomain: "GENERAL_WAREHOUSING" });
+    const first = await nameSeenBy(env, customer.id);
+    assert.equal(first.status, 200);
+    // Behind the service's back: the row changes and the Redis copy goes. Only the L1 still
+    // holds the name read first.
+    await env.db
+      .sql`update customer set customer_name = 'Changed in SQL' where id = ${customer.id}`;
+    const key = `${env.redisPrefix}customer:${customer.id}`;
+    await eventually("the fill reached Redis", async () => await redis.exists(key) === 1);
+    await redis.del(key);
+    assert.equal((await nameSeenBy(env, customer.id)).name, first.name);
+    assert.equal(await redis.exists(key), 0, "the hit did not read Redis back into existence");
+  } finally {
+    redis.disconnect();
+    await env.close();
+  }
+});
