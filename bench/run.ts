@@ -49,7 +49,7 @@ const MYSQL_ADMIN_URL = Deno.env.get("BENCH_MYSQL_URL") ?? "mysql://root@127.0.0
 const GROUP_DOMAIN = "GENERAL_WAREHOUSING";
 const GROUP_MEMBERS = 10_000;
 /** Keywords of 3+ characters, from frequent (thousands of matches per million) to rare. */
-const KEYWORDS = [
+export const KEYWORDS = [
   "Logistics",
   "Harbor",
   "Pacific Freight",

@@ -69,11 +69,18 @@ function toSlice(rows: (CustomerRow & { cursor_key: string })[], limit: number):
   return { items: kept.map(toCustomerView), next };
 }
 
+/** Separates name and code in `search_key`: a keyword without it cannot match across both. */
+const SEARCH_KEY_SEPARATOR = "\u001f";
+
 function keywordMatch(sql: Queryable, keyword: string | undefined) {
   if (!keyword) return sql`true`;
-  // ILIKE '%k%' on each trigram-indexed column: Postgres answers it with a BitmapOr of both.
   const pattern = likePattern(keyword);
-  return sql`(c.customer_name ilike ${pattern} or c.customer_code ilike ${pattern})`;
+  // Postgres's ILIKE on UTF-8 is LIKE on `lower()` of both sides: on the pre-folded key the
+  // answers are the same, from one trigram index and a cheaper recheck (ADR 0143).
+  if (keyword.includes(SEARCH_KEY_SEPARATOR)) {
+    return sql`(c.customer_name ilike ${pattern} or c.customer_code ilike ${pattern})`;
+  }
+  return sql`c.search_key like lower(${pattern})`;
 }
 
 function customerWhere(sql: Queryable, filter: CustomerFilter) {
