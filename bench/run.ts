@@ -158,16 +158,16 @@ async function measure(
   return { name, ...result };
 }
 
-async function adminToken(secret: string): Promise<string> {
+async function adminToken(secret: string, role = "ROLE_ADMIN"): Promise<string> {
   return await new SignJWT({
-    name: "Bench Admin",
+    name: "Bench User",
     union_id: "bench-union",
-    roles: ["ROLE_ADMIN"],
+    roles: [role],
     positions: [],
     departments: [],
   })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setSubject("bench-admin")
+    .setSubject(`bench-${role.toLowerCase()}`)
     .setIssuer("customer-service")
     .setAudience("customer-api")
     .setIssuedAt()
@@ -340,6 +340,7 @@ async function main(): Promise<void> {
   const secret = crypto.randomUUID() + crypto.randomUUID();
   const token = await adminToken(secret);
   const auth = { authorization: `Bearer ${token}` };
+  const coldToken = await adminToken(secret, "ROLE_COLD_AGENT");
   const serviceEnv = (overrides: Record<string, string>) =>
     childEnv({
       DATABASE_URL: url,
@@ -428,6 +429,13 @@ async function main(): Promise<void> {
     headers: auth,
   }, settings.listConnections);
   results.push(keyword, filtered, duplicates);
+  // Issue 18: the keyword mix per sort and user kind (the full run; the quick run keeps (3)).
+  const keywordMatrix = settings.quick ? [] : await keywordMatrixScenarios(
+    settings,
+    service.url,
+    { admin: auth, "COLD_CHAIN user": { authorization: `Bearer ${coldToken}` } },
+  );
+  results.push(...keywordMatrix);
   const group = await groupScenario(service, token, url, settings.groupRuns);
   results.push(group);
   const rss = residentMiB(service.pid);
@@ -462,6 +470,7 @@ async function main(): Promise<void> {
     ...floorTargets(results[1], { throughput: 1.0, p99: 1.5, issue: 14 }),
     ...floorTargets(results[3], { throughput: 0.6, p99: 2, issue: 14 }),
     latencyTarget(keyword, "p95", 30),
+    ...keywordMatrix.map((result) => latencyTarget(result, "p95", 30)),
     latencyTarget(duplicates, "p95", 30),
     latencyTarget(group, "p95", 300),
     {
@@ -518,6 +527,31 @@ async function main(): Promise<void> {
       ) + "\n",
     );
   }
+}
+
+const KEYWORD_SORTS = ["-createdAt", "customerName", "customerCode"];
+
+/** (3) per sort and user kind, a third of the usual duration each. */
+async function keywordMatrixScenarios(
+  settings: Settings,
+  serviceUrl: string,
+  users: Record<string, Record<string, string>>,
+): Promise<ScenarioResult[]> {
+  const results: ScenarioResult[] = [];
+  const short = { ...settings, durationMs: Math.max(3_000, settings.durationMs / 3) };
+  for (const [user, headers] of Object.entries(users)) {
+    for (const sort of KEYWORD_SORTS) {
+      results.push(
+        await measure(`(3) keyword, ${user}, sort=${sort}`, short, {
+          urls: KEYWORDS.map((word) =>
+            `${serviceUrl}/customers?keyword=${encodeURIComponent(word)}&sort=${sort}&pageSize=20`
+          ),
+          headers,
+        }, settings.listConnections),
+      );
+    }
+  }
+  return results;
 }
 
 async function startService(

@@ -72,13 +72,22 @@ function toSlice(rows: (CustomerRow & { cursor_key: string })[], limit: number):
 /** Separates name and code in `search_key`: a keyword without it cannot match across both. */
 const SEARCH_KEY_SEPARATOR = "\u001f";
 
-function keywordMatch(sql: Queryable, keyword: string | undefined) {
+/**
+ * The keyword's condition. `indexed` adds, for a two-character keyword, the bigram containment
+ * that lets its index collect candidates; a walk of a sort index checks LIKE alone.
+ */
+function keywordMatch(sql: Queryable, keyword: string | undefined, indexed = true) {
   if (!keyword) return sql`true`;
   const pattern = likePattern(keyword);
   // Postgres's ILIKE on UTF-8 is LIKE on `lower()` of both sides: on the pre-folded key the
   // answers are the same, from one trigram index and a cheaper recheck (ADR 0143).
   if (keyword.includes(SEARCH_KEY_SEPARATOR)) {
     return sql`(c.customer_name ilike ${pattern} or c.customer_code ilike ${pattern})`;
+  }
+  // Two characters make no trigram: their bigram is in the bigram index (migration 0010).
+  if (indexed && [...keyword].length === 2) {
+    return sql`customer_search_bigrams(c.search_key) @> customer_search_bigrams(lower(${keyword}))
+      and c.search_key like lower(${pattern})`;
   }
   return sql`c.search_key like lower(${pattern})`;
 }
@@ -213,7 +222,7 @@ async function searchWithCustomPlans(
       order by ${column} ${direction}, c.id ${direction}
       limit ${budget}
     ) c join company co on co.id = c.company_id
-    where ${keywordMatch(sql, filter.keyword)}
+    where ${keywordMatch(sql, filter.keyword, false)}
     order by ${column} ${direction}, c.id ${direction}
     limit ${page.limit} offset ${page.offset}`;
   if (walked.length === page.limit) return { rows: walked, total };

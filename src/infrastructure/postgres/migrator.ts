@@ -32,6 +32,9 @@ export async function migrate(sql: Sql, migrations?: Migration[]): Promise<strin
   const all = migrations ?? await readMigrations();
   return await sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`;
+    // The pool's per-statement timeout is for requests: a migration rewriting or indexing a table
+    // of a million customers takes minutes (migration 0010).
+    await tx`set local statement_timeout = '30min'`;
     await tx`
       create table if not exists schema_migrations (
         name text primary key,

@@ -1,0 +1,172 @@
+import assert from "node:assert/strict";
+import {
+  type CustomerSort,
+  searchCustomers,
+} from "../../src/infrastructure/postgres/customer_list_repository.ts";
+import type { Sql } from "../../src/infrastructure/postgres/database.ts";
+import { startTestApp } from "../support/test_app.ts";
+import { TRICKY_NAMES } from "../support/tricky_names.ts";
+
+// The pre-folded search key and the bigram index (ADR 0143) must answer exactly what
+// `customer_name ilike '%k%' or customer_code ilike '%k%'` answered: same rows, same order, same
+// count, for every plan of the search.
+
+const NAMES = [
+  ...TRICKY_NAMES,
+  "Straße Logistik",
+  "STRASSE Logistik",
+  "İstanbul Kargo",
+  "istanbul kargo",
+  "ΣΟΦΙΑ Shipping",
+  "σοφια shipping",
+  "ǅemal Trade",
+  "北京冷链物流",
+  "冷链",
+  "海上",
+];
+
+const KEYWORDS = [
+  "物流", // two characters: the bigram index
+  "冷链",
+  "上海",
+  "海上",
+  "ss",
+  "SS",
+  "ß",
+  "İ",
+  "i̇",
+  "σ",
+  "Σοφ",
+  "ǆ",
+  "ǅe",
+  "a",
+  "%",
+  "_",
+  "\\",
+  "h%",
+  "0_x",
+  "ks-01",
+  "KS-0",
+  "harbor",
+  "HARBOR",
+  "\u001f", // the key's separator: served by the ILIKE pair
+  "r\u001fk",
+  "zz",
+];
+
+const SORTS: CustomerSort[] = [
+  { field: "createdAt", direction: "desc" },
+  { field: "customerName", direction: "asc" },
+  { field: "customerCode", direction: "desc" },
+];
+
+const PLANS = {
+  "within the cap": { cap: 1000 },
+  "walk fills the page": { cap: 1 },
+  "walk runs out": { cap: 1, walkBudget: () => 2 },
+};
+
+async function reference(sql: Sql, keyword: string, sort: CustomerSort, domains: string[]) {
+  const pattern = `%${keyword.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+  const column = sql(
+    { createdAt: "created_at", customerName: "customer_name", customerCode: "customer_code" }[
+      sort.field
+    ],
+  );
+  const direction = sort.direction === "desc" ? sql`desc` : sql`asc`;
+  const rows = await sql<{ id: string }[]>`
+    select c.id::text from customer c
+    where business_domain = any(${domains}::text[])
+      and (customer_name ilike ${pattern} or customer_code ilike ${pattern})
+    order by ${column} ${direction}, c.id ${direction}`;
+  return rows.map((row) => Number(row.id));
+}
+
+async function searchAll(
+  sql: Sql,
+  keyword: string,
+  sort: CustomerSort,
+  domains: string[],
+  options: { cap: number; walkBudget?: (wanted: number) => number },
+) {
+  const ids: number[] = [];
+  let total = 0;
+  for (let offset = 0;; offset += 4) {
+    const page = await searchCustomers(sql, { domains, keyword }, { sort, limit: 4, offset }, {
+      ...options,
+    });
+    if (offset === 0) total = page.total;
+    ids.push(...page.items.map((item) => item.id));
+    if (!page.next) return { ids, total };
+  }
+}
+
+Deno.test("keyword search on the search key answers what ILIKE on name and code answered", async (t) => {
+  const env = await startTestApp("customer_search_key");
+  try {
+    const sql = env.deps.db.sql;
+    const [company] = await sql<{ id: number }[]>`
+      insert into company (company_code, company_name, source)
+      values ('MN-SK', 'Search Key Co', 'MANUAL') returning id`;
+    await sql`
+      insert into customer (customer_code, customer_name, company_id, business_domain, status,
+        source, operation_uid, operation_name, created_at)
+      select 'KS-' || lpad(n::text, 3, '0') || case when n % 5 = 0 then '_x' else '%y' end,
+        (${NAMES}::text[])[1 + n % ${NAMES.length}], ${company.id},
+        case when n % 2 = 0 then 'COLD_CHAIN' else 'GENERAL_WAREHOUSING' end, 'ACTIVE',
+        'MANUAL', 'test', 'Test',
+        timestamptz '2026-01-01 00:00:00+00' + (n / 3) * interval '1 microsecond'
+      from generate_series(1, ${NAMES.length * 2}) as n`;
+
+    for (const [plan, options] of Object.entries(PLANS)) {
+      await t.step(plan, async () => {
+        for (const domains of [["GENERAL_WAREHOUSING", "COLD_CHAIN"], ["COLD_CHAIN"]]) {
+          for (const keyword of KEYWORDS) {
+            for (const sort of SORTS) {
+              const expected = await reference(sql, keyword, sort, domains);
+              const found = await searchAll(sql, keyword, sort, domains, options);
+              const label = `${JSON.stringify(keyword)} ${sort.field} ${domains.length} domains`;
+              assert.deepEqual(found.ids, expected, label);
+              assert.equal(found.total, options.cap < expected.length ? 2 : expected.length);
+            }
+          }
+        }
+      });
+    }
+
+    await t.step("the fixture makes the case-folding keywords match", async () => {
+      for (const keyword of ["物流", "上海", "ss", "ß", "İ", "σ", "ǆ", "%", "_", "\\"]) {
+        const ids = await reference(sql, keyword, SORTS[0], ["GENERAL_WAREHOUSING", "COLD_CHAIN"]);
+        assert.ok(ids.length >= 2, `${keyword} matches ${ids.length}`);
+      }
+    });
+
+    await t.step("the search key follows a renamed customer", async () => {
+      const [row] = await sql<{ id: string }[]>`
+        update customer set customer_name = 'Renamed Zebra Freight'
+        where customer_code = 'KS-001%y' returning id::text`;
+      const found = await searchCustomers(
+        sql,
+        { domains: ["GENERAL_WAREHOUSING"], keyword: "zEBRA" },
+        { sort: SORTS[0], limit: 10, offset: 0 },
+        { cap: 1000 },
+      );
+      assert.deepEqual(found.items.map((item) => item.id), [Number(row.id)]);
+    });
+
+    await t.step("two-character keywords are collected by the bigram index", async () => {
+      await sql`analyze customer`;
+      const plan = await sql.begin(async (tx) => {
+        await tx`set local enable_seqscan = off`;
+        return await tx.unsafe(
+          `explain select id from customer c
+           where customer_search_bigrams(c.search_key) @> customer_search_bigrams(lower('物流'))`,
+        );
+      });
+      const text = plan.map((line) => Object.values(line)[0]).join("\n");
+      assert.match(text, /idx_customer_search_bigrams/);
+    });
+  } finally {
+    await env.close();
+  }
+});
