@@ -18,6 +18,7 @@ import {
   sampleCustomerNames,
 } from "./bench_database.ts";
 import { cursorWalk, exportRun } from "./list_export_scenarios.ts";
+import { runWrk, wrkInstalled, type WrkResult } from "./wrk.ts";
 import type { LoadResult } from "./load_generator.ts";
 import type { LoadScenario } from "./load_worker.ts";
 import {
@@ -401,6 +402,11 @@ async function main(): Promise<void> {
     ids: walk,
     headers: auth,
   });
+  const wrkLines = await wrkPass(settings, token, {
+    floor: floor.url,
+    cached: service.url,
+    uncached: uncachedService.url,
+  }, { hot: { ...hot, step: 1 }, walk });
   await uncachedService.stop();
   results.push(floorWalk, { ...uncached, floor: floorWalk });
   await floor.stop();
@@ -501,6 +507,7 @@ async function main(): Promise<void> {
     `(6) sync-external: ${rowsPerSecond} rows/s over ${sync.rows} rows; ` +
       `(7) RSS ${rss} MiB, ready ${service.readyMs} ms\n`,
   );
+  if (wrkLines.length > 0) console.log(`${wrkLines.join("\n")}\n`);
   console.log(targetLines(targets));
   const missed = targets.filter((target) => !target.pass).length;
   console.log(
@@ -527,6 +534,38 @@ async function main(): Promise<void> {
       ) + "\n",
     );
   }
+}
+
+/** Issue 14: the detail scenarios again with wrk, when installed; figures, not targets. */
+async function wrkPass(
+  settings: Settings,
+  token: string,
+  urls: { floor: string; cached: string; uncached: string },
+  ids: { hot: { from: number; count: number; step: number }; walk: typeof ids.hot },
+): Promise<string[]> {
+  if (!await wrkInstalled()) {
+    progress("wrk is not installed (apt-get install wrk): no second load generator");
+    return [];
+  }
+  const run = (url: string, walk: typeof ids.hot, withToken: boolean) =>
+    runWrk(url, walk, {
+      connections: settings.connections,
+      seconds: Math.max(3, settings.durationMs / 3000),
+      token: withToken ? token : undefined,
+    });
+  const floorHot = await run(urls.floor, ids.hot, false);
+  const cached = await run(urls.cached, ids.hot, true);
+  const floorWalk = await run(urls.floor, ids.walk, false);
+  const uncached = await run(urls.uncached, ids.walk, true);
+  const line = (name: string, result: WrkResult, floor: WrkResult) =>
+    `wrk: ${name}: ${result.rps} req/s (${(result.rps / floor.rps).toFixed(2)}x floor ` +
+    `${floor.rps}), p99 ${result.p99} ms (${(result.p99 / floor.p99).toFixed(2)}x floor)`;
+  const lines = [
+    line("(1) cached detail", cached, floorHot),
+    line("(2) uncached detail", uncached, floorWalk),
+  ];
+  lines.forEach((text) => progress(text));
+  return lines;
 }
 
 const KEYWORD_SORTS = ["-createdAt", "customerName", "customerCode"];

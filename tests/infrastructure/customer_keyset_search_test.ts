@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import {
   type CustomerFilter,
+  type CustomerSearchOptions,
   type CustomerSort,
   queryCustomerPage,
   searchCustomers,
 } from "../../src/infrastructure/postgres/customer_list_repository.ts";
 import type { Queryable, Sql } from "../../src/infrastructure/postgres/database.ts";
 import type { ListPosition } from "../../src/shared/list_cursor.ts";
+import { SEARCH_PLANS } from "../support/search_plans.ts";
 import { startTestApp } from "../support/test_app.ts";
 import { TRICKY_NAMES } from "../support/tricky_names.ts";
 
@@ -34,7 +36,7 @@ async function keysetWalk(
   sql: Sql,
   filter: CustomerFilter,
   sort: CustomerSort,
-  options: { cap: number; walkBudget?: (wanted: number) => number },
+  options: CustomerSearchOptions,
 ) {
   const ids: number[] = [];
   let after: ListPosition | undefined;
@@ -65,12 +67,7 @@ Deno.test(
           'MANUAL', 'test', 'Test',
           timestamptz '2026-01-01 00:00:00+00' + (n / 3) * interval '1 microsecond'
         from generate_series(1, ${TRICKY_NAMES.length * 3}) as n`;
-      const plans = {
-        "within the cap": { cap: 1000 },
-        "walk fills the page": { cap: 1 },
-        "walk runs out": { cap: 1, walkBudget: () => 2 },
-      };
-      for (const [plan, options] of Object.entries(plans)) {
+      for (const [plan, options] of Object.entries(SEARCH_PLANS)) {
         await t.step(plan, async () => {
           for (const keyword of [...KEYWORDS, "KS-0"]) {
             for (const sort of SORTS) {

@@ -4,6 +4,7 @@ import {
   queryCustomerPage,
   searchCustomers,
 } from "../../src/infrastructure/postgres/customer_list_repository.ts";
+import { SEARCH_PLANS } from "../support/search_plans.ts";
 import { startTestApp } from "../support/test_app.ts";
 
 const DOMAINS = ["GENERAL_WAREHOUSING", "COLD_CHAIN"];
@@ -54,12 +55,7 @@ Deno.test(
       })).items.length;
       assert.equal(expectedTotal, 35);
 
-      const plans = {
-        "matches within the cap (sorted from the trigram matches)": { cap: 100 },
-        "more than the cap, walk fills the page": { cap: 5 },
-        "more than the cap, walk runs out (every match sorted)": { cap: 5, walkBudget: () => 2 },
-      };
-      for (const [plan, options] of Object.entries(plans)) {
+      for (const [plan, options] of Object.entries(SEARCH_PLANS)) {
         await t.step(plan, async () => {
           for (const sort of SORTS) {
             for (const page of PAGES) {

@@ -73,34 +73,79 @@ function toSlice(rows: (CustomerRow & { cursor_key: string })[], limit: number):
 const SEARCH_KEY_SEPARATOR = "\u001f";
 
 /**
- * The keyword's condition. `indexed` adds, for a two-character keyword, the bigram containment
- * that lets its index collect candidates; a walk of a sort index checks LIKE alone.
+ * How the keyword is matched. `like`: LIKE on the pre-folded key (the trigram index serves 3+
+ * characters). `grams`: the same LIKE behind the grams the keyword needs, so that the grams index
+ * collects the candidates (2 characters, and 4 or more). `ilike`: a keyword holding the key's
+ * separator, on both columns.
  */
-function keywordMatch(sql: Queryable, keyword: string | undefined, indexed = true) {
+type KeywordForm = "like" | "grams" | "ilike";
+
+function keywordForm(keyword: string, grams: boolean): KeywordForm {
+  if (keyword.includes(SEARCH_KEY_SEPARATOR)) return "ilike";
+  const length = [...keyword].length;
+  return grams && (length === 2 || length >= 4) ? "grams" : "like";
+}
+
+/**
+ * The keyword's condition. `grams` is for the statements that collect candidates from an index
+ * (the count and the sort of every match); a walk of a sort index checks LIKE alone.
+ */
+function keywordMatch(
+  sql: Queryable,
+  filter: Pick<CustomerFilter, "keyword" | "domains">,
+  grams = false,
+) {
+  const keyword = filter.keyword;
   if (!keyword) return sql`true`;
   const pattern = likePattern(keyword);
   // Postgres's ILIKE on UTF-8 is LIKE on `lower()` of both sides: on the pre-folded key the
-  // answers are the same, from one trigram index and a cheaper recheck (ADR 0143).
-  if (keyword.includes(SEARCH_KEY_SEPARATOR)) {
-    return sql`(c.customer_name ilike ${pattern} or c.customer_code ilike ${pattern})`;
+  // answers are the same, from one index and a cheaper recheck (ADR 0069).
+  switch (keywordForm(keyword, grams)) {
+    case "ilike":
+      return sql`(c.customer_name ilike ${pattern} or c.customer_code ilike ${pattern})`;
+    case "like":
+      return sql`c.search_key like lower(${pattern})`;
+    case "grams": {
+      const wanted = [...keyword].length === 2
+        ? sql`customer_search_bigrams(lower(${keyword}))`
+        : sql`customer_search_quadgrams(lower(${keyword}))`;
+      // A one-domain user's candidates carry the domain's token (migration 0010).
+      const domain = filter.domains.length === 1
+        ? sql`array[chr(1) || ${filter.domains[0]}]`
+        : sql`'{}'::text[]`;
+      // `|| ''` keeps the trigram index out: ANDed with the grams it added 100 000 candidates'
+      // worth of bitmap for `mn-0000` and made every row recheck the grams (ADR 0069).
+      return sql`customer_search_grams(c.search_key, c.business_domain) @> (${wanted} || ${domain})
+        and (c.search_key || '') like lower(${pattern})`;
+    }
   }
-  // Two characters make no trigram: their bigram is in the bigram index (migration 0010).
-  if (indexed && [...keyword].length === 2) {
-    return sql`customer_search_bigrams(c.search_key) @> customer_search_bigrams(lower(${keyword}))
-      and c.search_key like lower(${pattern})`;
-  }
-  return sql`c.search_key like lower(${pattern})`;
 }
 
-function customerWhere(sql: Queryable, filter: CustomerFilter) {
+/**
+ * True when every customer matching the keyword has a non-ASCII character in its key: the
+ * keyword holds a caseless non-ASCII character (Chinese, say), which no lowercasing changes.
+ * Their name order is then a partial index that skips the Latin names (migration 0010).
+ */
+function onlyNonAsciiMatch(keyword: string | undefined): boolean {
+  if (!keyword || keyword.includes(SEARCH_KEY_SEPARATOR)) return false;
+  return [...keyword].some((char) =>
+    char.codePointAt(0)! > 0x7f && char.toLowerCase() === char && char.toUpperCase() === char
+  );
+}
+
+function customerWhere(sql: Queryable, filter: CustomerFilter, grams = false) {
   // One domain as an equality: Postgres takes `= any(array of one)` for a set, so it would not
   // read the (business_domain, [status,] created_at) indexes in order (ADR 0063).
   const parts = [
-    filter.domains.length === 1
+    grams && filter.keyword
+      // The grams index narrows to the domain itself (its token, migration 0010): read through
+      // an index of the domain, the filter would add a bitmap of every customer of the domain.
+      ? sql`(c.business_domain || '') = any(${filter.domains}::text[])`
+      : filter.domains.length === 1
       ? sql`c.business_domain = ${filter.domains[0]}`
       : sql`c.business_domain = any(${filter.domains}::text[])`,
   ];
-  if (filter.keyword) parts.push(keywordMatch(sql, filter.keyword));
+  if (filter.keyword) parts.push(keywordMatch(sql, filter, grams));
   if (filter.status) parts.push(sql`c.status = ${filter.status}`);
   if (filter.source) parts.push(sql`c.source = ${filter.source}`);
   if (filter.companyId !== undefined) parts.push(sql`c.company_id = ${filter.companyId}`);
@@ -134,27 +179,57 @@ export interface CustomerSearchResult extends CustomerPageSlice {
   total: number;
 }
 
-/** Tuning of {@link searchCustomers}; tests lower both to exercise every plan on little data. */
+/** Tuning of {@link searchCustomers}; tests lower them to exercise every plan on little data. */
 export interface CustomerSearchOptions {
   cap: number;
-  /** Rows of the sort order a walk may read before falling back to sorting every match. */
-  walkBudget?: (wanted: number) => number;
-}
-
-/** Rows a walk reads for `wanted` = offset + limit matches: density 0.5 % for page one. */
-function defaultWalkBudget(wanted: number): number {
-  return Math.min(20_000, Math.max(4_000, wanted * 200));
+  /** Rows of the sort order a walk may read before the next plan. */
+  walkBudget?: (wanted: number, estimated: number) => number;
+  /** Estimated matches above which a keyword is dense (default {@link DENSE_MATCHES}). */
+  denseMatches?: number;
+  /** Most matches collected and sorted in one statement (default {@link collectLimit}). */
+  collectLimit?: (estimated: number) => number;
 }
 
 /**
- * A keyword page and its capped count, with the plan chosen by the count (ADR 0063). Postgres
- * cannot: it walks the sort index filtering ILIKE whenever it expects many matches, which reads
- * most of the table when they are few or clustered far from the start of the sort order.
- * 1. The trigram bitmap collects at most `cap + 1` matching ids (the count); at most `cap`: the
- *    page is sorted from those ids in the same statement.
- * 2. More: walk the sort index for at most a budget of rows (cheap when matches are common and
- *    spread, the usual reason for many matches).
- * 3. The walk did not fill the page: sort every match (cost in proportion to the matches).
+ * Above this many estimated matches a keyword is dense: LIKE alone counts it sooner than an
+ * index collects its candidates (the bitmap costs in proportion to all of them), and a long walk
+ * of the sort order costs less than sorting its matches (ADR 0069).
+ */
+const DENSE_MATCHES = 50_000;
+
+/**
+ * Rows a walk reads: index entries only (the sort orders' covering indexes, migration 0010), a
+ * quarter of the cost of collecting one match. Up to twice the estimated matches, at most 100 000:
+ * the matches can be absent from a long stretch of the sort order (the newest rows, after an import
+ * of other names).
+ */
+function defaultWalkBudget(wanted: number, estimated: number): number {
+  return Math.min(100_000, Math.max(4_000, wanted * 200, estimated * 2));
+}
+
+/** Matches collected at once: the estimate with room for its error. */
+function collectLimit(estimated: number): number {
+  return Math.min(DENSE_MATCHES, Math.max(2_000, estimated * 2));
+}
+
+/** The planner's estimate of the customers matching the filter (LIKE statistics). */
+async function estimateMatches(sql: Queryable, filter: CustomerFilter): Promise<number> {
+  const [row] = await sql<{ "QUERY PLAN": [{ Plan: { "Plan Rows": number } }] }[]>`
+    explain (format json) select 1 from customer c where ${customerWhere(sql, filter)}`;
+  return row["QUERY PLAN"][0].Plan["Plan Rows"];
+}
+
+/**
+ * A keyword page and its capped count, by a plan Postgres cannot choose alone: it walks the sort
+ * index filtering the keyword whenever it expects many matches, which reads most of the table when
+ * they are clustered away from the start of the sort order (ADRs 0063, 0069). The planner's
+ * estimate of the matches picks one of two plans; both answer the rows of the plain query.
+ * - Sparse (at most 50 000 estimated): walk the first rows of the sort order (not when at most
+ *   `2 * cap` are expected); when that fills the page, count by the grams index (at most
+ *   `cap + 1`). Otherwise collect every match with its sort key from the grams index and sort
+ *   them, count included, in one statement.
+ * - Dense: count by LIKE alone (stops after `cap + 1`), walk up to 100 000 rows of the sort
+ *   order, and sort every match only when that walk did not fill the page.
  */
 export async function searchCustomers(
   sql: Sql,
@@ -166,6 +241,9 @@ export async function searchCustomers(
     // Prepared statements switch to a generic plan after five runs, and a generic plan cannot
     // see that `ilike '%rare%'` wants the trigram index: it seq-scans (ADR 0007).
     await tx`set local plan_cache_mode = force_custom_plan`;
+    // Starting parallel workers, or compiling a plan (15 ms), costs more than these statements.
+    await tx`set local max_parallel_workers_per_gather = 0`;
+    await tx`set local jit = off`;
     // One row more than the page tells whether a next page exists; every plan below reads the
     // rows in the same order, so the extra row never changes the rows of the page.
     const { rows, total } = await searchWithCustomPlans(
@@ -186,59 +264,104 @@ async function searchWithCustomPlans(
   page: CustomerPageStart,
   options: CustomerSearchOptions,
 ): Promise<{ rows: KeyedRow[]; total: number }> {
-  const column = sql(SORT_COLUMNS[page.sort.field]);
-  const direction = page.sort.direction === "desc" ? sql`desc` : sql`asc`;
-  const where = customerWhere(sql, filter);
+  const estimated = await estimateMatches(sql, filter);
+  const dense = estimated > (options.denseMatches ?? DENSE_MATCHES);
+  const budget = (options.walkBudget ?? defaultWalkBudget)(page.offset + page.limit, estimated);
+  // A keyword holding the key's separator is matched on both columns, which no walk reads.
+  const walk = () =>
+    filter.keyword?.includes(SEARCH_KEY_SEPARATOR)
+      ? Promise.resolve([])
+      : walkSortOrder(sql, filter, page, budget);
+  if (!dense) {
+    // Few matches: collecting them costs less than walking to them.
+    const few = estimated <= 2 * options.cap;
+    const walked = few ? [] : await walk();
+    if (walked.length === page.limit) {
+      return { rows: walked, total: await countCustomers(sql, filter, options.cap, true) };
+    }
+    const limit = (options.collectLimit ?? collectLimit)(estimated);
+    const collected = await collectAndSort(sql, filter, page, limit);
+    // The estimate was short: fewer matches than collected, or the dense plan.
+    if (collected.total <= limit) {
+      return { rows: collected.rows, total: Math.min(collected.total, options.cap + 1) };
+    }
+  }
   // The count is of the whole filter (the answer's `total`); only the page starts after the
   // cursor's position (ADR 0111).
-  const after = keyset(sql, page);
-  const counted = await sql<(KeyedRow & { total: number })[]>`
+  const total = await countCustomers(sql, filter, options.cap);
+  if (total <= options.cap) return await collectAndSort(sql, filter, page, options.cap);
+  const walked = await walk();
+  if (walked.length === page.limit) return { rows: walked, total };
+  return { rows: (await collectAndSort(sql, filter, page, Infinity)).rows, total };
+}
+
+/**
+ * Collects at most `limit + 1` matches of the whole filter with their sort key (from the grams
+ * index) and, when they are all, the page after the cursor sorted from them: one statement, whose
+ * `total` above `limit` means "more than limit" (and no rows).
+ */
+async function collectAndSort(
+  sql: Queryable,
+  filter: CustomerFilter,
+  page: CustomerPageStart,
+  limit: number,
+): Promise<{ rows: KeyedRow[]; total: number }> {
+  const column = sql(SORT_COLUMNS[page.sort.field]);
+  const direction = page.sort.direction === "desc" ? sql`desc` : sql`asc`;
+  const bounded = Number.isFinite(limit) ? sql`limit ${limit + 1}` : sql``;
+  // The CTE keeps the sort column under its own name, so the cursor's condition reads it as is.
+  const rows = await sql<(KeyedRow & { total: number })[]>`
     with matches as materialized (
-      select c.id from customer c where ${where} limit ${options.cap + 1}
+      select c.id, ${column} from customer c where ${customerWhere(sql, filter, true)} ${bounded}
     ), counted as (select count(*)::int as total from matches)
     select counted.total, found.* from counted left join lateral (
       select ${sql.unsafe(CUSTOMER_COLUMNS)}, ${sortKey(sql, page.sort)} as cursor_key
       from customer c join company co on co.id = c.company_id
       -- An id array, not a join: joined, the CTE's row estimate can make Postgres hash the
       -- whole customer table instead of probing its primary key (ADR 0007).
-      where counted.total <= ${options.cap} and c.id = any(array(select id from matches))
-        and ${after}
+      where counted.total <= ${Number.isFinite(limit) ? limit : 2 ** 31 - 1}
+        and c.id = any(array(
+          select c.id from matches c where ${keyset(sql, page)}
+          order by ${column} ${direction}, c.id ${direction}
+          limit ${page.limit} offset ${page.offset}))
       order by ${column} ${direction}, c.id ${direction}
-      limit ${page.limit} offset ${page.offset}
     ) found on true`;
-  const total = counted[0].total;
-  if (total <= options.cap) {
-    return { rows: counted.filter((row) => row.id !== null), total };
-  }
-  const wanted = page.offset + page.limit;
-  const budget = (options.walkBudget ?? defaultWalkBudget)(wanted);
-  // The inner LIMIT bounds the rows read; its rows are the first of the sort order, so the
-  // matches among them are the first matches.
-  const walked = await sql<KeyedRow[]>`
-    select ${sql.unsafe(CUSTOMER_COLUMNS)}, ${sortKey(sql, page.sort)} as cursor_key
-    from (
-      select c.* from customer c
-      where ${customerWhere(sql, { ...filter, keyword: undefined })} and ${after}
-      order by ${column} ${direction}, c.id ${direction}
-      limit ${budget}
-    ) c join company co on co.id = c.company_id
-    where ${keywordMatch(sql, filter.keyword, false)}
-    order by ${column} ${direction}, c.id ${direction}
-    limit ${page.limit} offset ${page.offset}`;
-  if (walked.length === page.limit) return { rows: walked, total };
-  // Sorting inside a MATERIALIZED CTE keeps Postgres from walking the sort index again.
-  const sorted = await sql<KeyedRow[]>`
-    with matches as materialized (
-      select c.id, ${column} as sort_key from customer c where ${where} and ${after}
-    ), picked as (
-      select id from matches order by sort_key ${direction}, id ${direction}
-      limit ${page.limit} offset ${page.offset}
-    )
+  return { rows: rows.filter((row) => row.id !== null), total: rows[0].total };
+}
+
+/**
+ * The first matches of the sort order among its first `budget` rows. The inner LIMIT bounds the
+ * rows read; they are the first of the sort order, so the matches among them are the first
+ * matches. It reads only the sort column, id, domain and key: with the name order's covering
+ * indexes the walk never reads the table (other filters do).
+ */
+async function walkSortOrder(
+  sql: Queryable,
+  filter: CustomerFilter,
+  page: CustomerPageStart,
+  budget: number,
+): Promise<KeyedRow[]> {
+  const column = sql(SORT_COLUMNS[page.sort.field]);
+  const direction = page.sort.direction === "desc" ? sql`desc` : sql`asc`;
+  const nonAscii = page.sort.field === "customerName" && onlyNonAsciiMatch(filter.keyword)
+    ? sql`and c.search_key ~ '[^[:ascii:]]'`
+    : sql``;
+  return await sql<KeyedRow[]>`
     select ${sql.unsafe(CUSTOMER_COLUMNS)}, ${sortKey(sql, page.sort)} as cursor_key
     from customer c join company co on co.id = c.company_id
-    where c.id = any(array(select id from picked))
+    where c.id = any(array(
+      select c.id from (
+        select c.id, c.search_key, ${column} as sort_value from customer c
+        where ${customerWhere(sql, { ...filter, keyword: undefined })} and ${keyset(sql, page)}
+          ${nonAscii}
+        order by ${column} ${direction}, c.id ${direction}
+        limit ${budget}
+      ) c
+      where ${keywordMatch(sql, filter)}
+      order by c.sort_value ${direction}, c.id ${direction}
+      limit ${page.limit} offset ${page.offset}
+    ))
     order by ${column} ${direction}, c.id ${direction}`;
-  return { rows: sorted, total };
 }
 
 /**
@@ -250,10 +373,11 @@ export async function countCustomers(
   sql: Queryable,
   filter: CustomerFilter,
   cap: number,
+  grams = false,
 ): Promise<number> {
   const [row] = await sql<{ total: number }[]>`
     select count(*)::int as total from (
-      select 1 from customer c where ${customerWhere(sql, filter)} limit ${cap + 1}
+      select 1 from customer c where ${customerWhere(sql, filter, grams)} limit ${cap + 1}
     ) matches`;
   return row.total;
 }
