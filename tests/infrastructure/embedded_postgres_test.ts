@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { openPool } from "../../src/infrastructure/postgres/database.ts";
 import { startEmbeddedPostgres } from "../../src/infrastructure/postgres/embedded_postgres.ts";
 import { migrate } from "../../src/infrastructure/postgres/migrator.ts";
+import { searchCustomers } from "../../src/infrastructure/postgres/customer_list_repository.ts";
 
 Deno.test(
   "the embedded Postgres starts, migrates and serves trigram search",
@@ -23,6 +24,21 @@ Deno.test(
       assert.deepEqual(rows.map((row) => row.customer_code), ["MN-00000001"]);
       const [{ similarity }] = await sql`select similarity('frozen', 'frozen foods') as similarity`;
       assert.ok(similarity > 0);
+      // Every plan of the keyword search (ADR 0069) runs on Postgres 17 as well: the estimate,
+      // the grams index (bigrams, digit windows), the covering walks.
+      for (
+        const [keyword, plan] of [["FROZEN", {}], ["sh", {}], ["00000001", {}], ["Foods", {
+          denseMatches: -1,
+        }]] as const
+      ) {
+        const found = await searchCustomers(sql, { domains: ["COLD_CHAIN"], keyword }, {
+          sort: { field: "customerName", direction: "asc" },
+          limit: 20,
+          offset: 0,
+        }, { cap: 1000, ...plan });
+        assert.deepEqual(found.items.map((item) => item.customerCode), ["MN-00000001"], keyword);
+        assert.equal(found.total, 1, keyword);
+      }
     } finally {
       await sql.end({ timeout: 5 });
       await embedded.stop();
