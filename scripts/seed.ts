@@ -6,7 +6,6 @@
 import { loadConfig } from "../src/config.ts";
 import { openDatabase } from "../src/infrastructure/postgres/database.ts";
 import {
-  analyzeDemoTables,
   insertDemoCompanies,
   insertDemoCustomers,
   insertDemoGroups,
@@ -14,6 +13,7 @@ import {
   insertDemoSyncRecords,
   nextCompanyId,
   resetDemoData,
+  vacuumAnalyzeDemoTables,
   withoutCustomerSecondaryIndexes,
 } from "../src/infrastructure/postgres/demo_seed_repository.ts";
 import { migrate } from "../src/infrastructure/postgres/migrator.ts";
@@ -147,7 +147,7 @@ try {
       `${members} members, ${syncRecords} sync records, ${roleMappings} role mappings`
     );
   });
-  await analyzeDemoTables(db.sql);
+  await vacuumAnalyzeDemoTables(db.sql);
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
   console.log(`seeded (${db.kind}) in ${seconds} s, ${summary}`);
 } catch (error) {
