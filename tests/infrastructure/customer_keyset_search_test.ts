@@ -8,7 +8,7 @@ import {
 } from "../../src/infrastructure/postgres/customer_list_repository.ts";
 import type { Queryable, Sql } from "../../src/infrastructure/postgres/database.ts";
 import type { ListPosition } from "../../src/shared/list_cursor.ts";
-import { SEARCH_PLANS } from "../support/search_plans.ts";
+import { insertKeywordFixture, SEARCH_PLANS } from "../support/search_plans.ts";
 import { startTestApp } from "../support/test_app.ts";
 import { TRICKY_NAMES } from "../support/tricky_names.ts";
 
@@ -54,19 +54,8 @@ Deno.test(
     const env = await startTestApp("customer_keyset_search");
     try {
       const sql = env.deps.db.sql;
-      const [company] = await sql<{ id: number }[]>`
-        insert into company (company_code, company_name, source)
-        values ('MN-KS', 'Keyset Co', 'MANUAL') returning id`;
       // Each name three times (ties broken by id), some sharing one created_at.
-      await sql`
-        insert into customer (customer_code, customer_name, company_id, business_domain, status,
-          source, operation_uid, operation_name, created_at)
-        select 'KS-' || lpad(n::text, 3, '0') || case when n % 5 = 0 then '_x' else '%y' end,
-          (${TRICKY_NAMES}::text[])[1 + n % ${TRICKY_NAMES.length}], ${company.id},
-          case when n % 2 = 0 then 'COLD_CHAIN' else 'GENERAL_WAREHOUSING' end, 'ACTIVE',
-          'MANUAL', 'test', 'Test',
-          timestamptz '2026-01-01 00:00:00+00' + (n / 3) * interval '1 microsecond'
-        from generate_series(1, ${TRICKY_NAMES.length * 3}) as n`;
+      await insertKeywordFixture(sql, TRICKY_NAMES, 3);
       for (const [plan, options] of Object.entries(SEARCH_PLANS)) {
         await t.step(plan, async () => {
           for (const keyword of [...KEYWORDS, "KS-0"]) {

@@ -5,7 +5,7 @@ import {
   searchCustomers,
 } from "../../src/infrastructure/postgres/customer_list_repository.ts";
 import type { Sql } from "../../src/infrastructure/postgres/database.ts";
-import { SEARCH_PLANS } from "../support/search_plans.ts";
+import { insertKeywordFixture, SEARCH_PLANS } from "../support/search_plans.ts";
 import { startTestApp } from "../support/test_app.ts";
 import { TRICKY_NAMES } from "../support/tricky_names.ts";
 
@@ -101,18 +101,7 @@ Deno.test("keyword search on the search key answers what ILIKE on name and code 
   const env = await startTestApp("customer_search_key");
   try {
     const sql = env.deps.db.sql;
-    const [company] = await sql<{ id: number }[]>`
-      insert into company (company_code, company_name, source)
-      values ('MN-SK', 'Search Key Co', 'MANUAL') returning id`;
-    await sql`
-      insert into customer (customer_code, customer_name, company_id, business_domain, status,
-        source, operation_uid, operation_name, created_at)
-      select 'KS-' || lpad(n::text, 3, '0') || case when n % 5 = 0 then '_x' else '%y' end,
-        (${NAMES}::text[])[1 + n % ${NAMES.length}], ${company.id},
-        case when n % 2 = 0 then 'COLD_CHAIN' else 'GENERAL_WAREHOUSING' end, 'ACTIVE',
-        'MANUAL', 'test', 'Test',
-        timestamptz '2026-01-01 00:00:00+00' + (n / 3) * interval '1 microsecond'
-      from generate_series(1, ${NAMES.length * 2}) as n`;
+    await insertKeywordFixture(sql, NAMES, 2);
 
     for (const [plan, options] of Object.entries(SEARCH_PLANS)) {
       await t.step(plan, async () => {
