@@ -8,18 +8,11 @@ import {
 } from "../../src/infrastructure/postgres/customer_list_repository.ts";
 import type { Queryable, Sql } from "../../src/infrastructure/postgres/database.ts";
 import type { ListPosition } from "../../src/shared/list_cursor.ts";
-import { insertKeywordFixture, SEARCH_PLANS } from "../support/search_plans.ts";
+import { EVERY_SORT, insertKeywordFixture, SEARCH_PLANS } from "../support/search_plans.ts";
 import { startTestApp } from "../support/test_app.ts";
 import { TRICKY_NAMES } from "../support/tricky_names.ts";
 
-const SORTS: CustomerSort[] = [
-  { field: "createdAt", direction: "desc" },
-  { field: "createdAt", direction: "asc" },
-  { field: "customerName", direction: "asc" },
-  { field: "customerName", direction: "desc" },
-  { field: "customerCode", direction: "asc" },
-  { field: "customerCode", direction: "desc" },
-];
+const SORTS = EVERY_SORT;
 
 const KEYWORDS = ["%", "_", "100%", "snake_case", "有限公司", "物流", "harbor", "HARBOR", "\\"];
 

@@ -1,20 +1,13 @@
 import assert from "node:assert/strict";
 import {
-  type CustomerSort,
   queryCustomerPage,
   searchCustomers,
 } from "../../src/infrastructure/postgres/customer_list_repository.ts";
-import { SEARCH_PLANS } from "../support/search_plans.ts";
+import { EVERY_SORT, SEARCH_PLANS } from "../support/search_plans.ts";
 import { startTestApp } from "../support/test_app.ts";
 
 const DOMAINS = ["GENERAL_WAREHOUSING", "COLD_CHAIN"];
-const SORTS: CustomerSort[] = [
-  { field: "createdAt", direction: "desc" },
-  { field: "createdAt", direction: "asc" },
-  { field: "customerName", direction: "asc" },
-  { field: "customerName", direction: "desc" },
-  { field: "customerCode", direction: "asc" },
-];
+const SORTS = EVERY_SORT;
 const PAGES = [{ limit: 7, offset: 0 }, { limit: 7, offset: 7 }, { limit: 7, offset: 28 }, {
   limit: 50,
   offset: 0,

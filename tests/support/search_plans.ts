@@ -1,5 +1,18 @@
-import type { CustomerSearchOptions } from "../../src/infrastructure/postgres/customer_list_repository.ts";
+import type {
+  CustomerSearchOptions,
+  CustomerSort,
+} from "../../src/infrastructure/postgres/customer_list_repository.ts";
 import type { Sql } from "../../src/infrastructure/postgres/database.ts";
+
+/** Every sort of the customer list, both directions. */
+export const EVERY_SORT: CustomerSort[] = [
+  { field: "createdAt", direction: "desc" },
+  { field: "createdAt", direction: "asc" },
+  { field: "customerName", direction: "asc" },
+  { field: "customerName", direction: "desc" },
+  { field: "customerCode", direction: "asc" },
+  { field: "customerCode", direction: "desc" },
+];
 
 /**
  * Options that drive `searchCustomers` through each of its plans on a small fixture (ADR 0069):
