@@ -36,6 +36,16 @@ Deno.test("migrations apply on an empty database, then are idempotent", async ()
     for (const index of ["idx_group_member_customer", "idx_customer_search_trgm"]) {
       assert.ok(indexes.includes(index), `missing index ${index}`);
     }
+    // ADR 0069: inserts trigger autovacuum early, and the code order reads the unique index.
+    const [{ options }] = await db.sql<{ options: string[] }[]>`
+      select reloptions as options from pg_class where oid = 'customer'::regclass`;
+    assert.deepEqual(options, ["autovacuum_vacuum_insert_scale_factor=0.01"]);
+    const [{ definition }] = await db.sql<{ definition: string }[]>`
+      select pg_get_indexdef('customer_customer_code_key'::regclass) as definition`;
+    assert.match(
+      definition,
+      /UNIQUE INDEX .*\(customer_code\) INCLUDE \(id, business_domain, search_key\)/,
+    );
     const [{ next }] = await db.sql`select nextval('customer_code_seq') as next`;
     assert.equal(next, 1);
   } finally {

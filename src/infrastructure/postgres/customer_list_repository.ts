@@ -327,7 +327,9 @@ async function collectAndSort(
 ): Promise<{ rows: KeyedRow[]; total: number }> {
   const column = sql(SORT_COLUMNS[page.sort.field]);
   const direction = page.sort.direction === "desc" ? sql`desc` : sql`asc`;
-  const bounded = Number.isFinite(limit) ? sql`limit ${limit + 1}` : sql``;
+  const finite = Number.isFinite(limit);
+  const bounded = finite ? sql`limit ${limit + 1}` : sql``;
+  const allCollected = finite ? sql`counted.total <= ${limit}` : sql`true`;
   // The CTE keeps the sort column under its own name, so the cursor's condition reads it as is.
   const rows = await sql<(KeyedRow & { total: number })[]>`
     with matches as materialized (
@@ -338,7 +340,7 @@ async function collectAndSort(
       from customer c join company co on co.id = c.company_id
       -- An id array, not a join: joined, the CTE's row estimate can make Postgres hash the
       -- whole customer table instead of probing its primary key (ADR 0007).
-      where counted.total <= ${Number.isFinite(limit) ? limit : 2 ** 31 - 1}
+      where ${allCollected}
         and c.id = any(array(
           select c.id from matches c where ${keyset(sql, page)}
           order by ${column} ${direction}, c.id ${direction}
