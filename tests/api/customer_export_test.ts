@@ -235,7 +235,7 @@ Deno.test(
         sql<{ state: string; wait_event: string | null }[]>`
         select state, wait_event from pg_stat_activity
         where datname = ${env.db.name} and pid <> pg_backend_pid()
-          and query like '%from customer c join company co%'`;
+          and query like '%customer_export%'`;
 
       const response = await env.request("GET", "/customers/export", { as: USERS.admin });
       assert.equal(response.status, 200);
@@ -243,7 +243,7 @@ Deno.test(
       let received = 0;
       while (received < 2) received += (await reader.read()).value!.length > 0 ? 1 : 0;
       await new Promise((resolve) => setTimeout(resolve, 300));
-      // The portal is suspended, not drained into memory: the backend waits for the next Execute.
+      // The cursor is open, not drained into memory: the backend waits for the next FETCH.
       const paused = await exportBackends();
       assert.equal(paused.length, 1);
       assert.equal(paused[0].wait_event, "ClientRead");
@@ -291,7 +291,7 @@ Deno.test(
         (await sql<{ n: number }[]>`
           select count(*)::int as n from pg_stat_activity
           where datname = ${env.db.name} and pid <> pg_backend_pid() and state <> 'idle'
-            and query like '%from customer c join company co%'`)[0].n;
+            and query like '%customer_export%'`)[0].n;
 
       const lines: string[] = [];
       configureLogging({ level: "info", sink: (line) => lines.push(line) });

@@ -94,6 +94,40 @@ Deno.test(
         const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from customer`;
         assert.ok(n > 50);
       });
+
+      await t.step("a byte budget fetches wide rows fewer at a time", async () => {
+        const sort: CustomerSort = { field: "customerCode", direction: "asc" };
+        const sizes: number[] = [];
+        const budget = { bytes: 8 * 1024, minRows: 2, maxRows: 20 };
+        await sql`update customer set remark = repeat('备注', 1000) where customer_code >= 'EB-025'`;
+        try {
+          for (
+            const batches of [
+              await openCustomerBatches(sql, filters[0], sort, budget),
+              keysetCustomerBatches(sql, filters[0], sort, budget),
+            ]
+          ) {
+            const ids: number[] = [];
+            for (let batch = await batches.next(); batch; batch = await batches.next()) {
+              sizes.push(batch.length);
+              ids.push(...batch.map((customer) => customer.id));
+            }
+            await batches.close();
+            const { items } = await queryCustomerPage(sql, filters[0], {
+              sort,
+              limit: 1000,
+              offset: 0,
+            });
+            assert.deepEqual(ids, items.map((customer) => customer.id));
+            assert.equal(sizes[0], 2);
+            assert.ok(sizes.includes(20), `narrow rows fill the row cap: ${sizes}`);
+            assert.equal(sizes.at(-2), 2, `wide rows at the end shrink it: ${sizes}`);
+            sizes.length = 0;
+          }
+        } finally {
+          await sql`update customer set remark = null`;
+        }
+      });
     } finally {
       await env.close();
     }

@@ -9,7 +9,7 @@ import { insertKeywordFixture, SEARCH_PLANS } from "../support/search_plans.ts";
 import { startTestApp } from "../support/test_app.ts";
 import { TRICKY_NAMES } from "../support/tricky_names.ts";
 
-// The pre-folded search key and the bigram index (ADR 0143) must answer exactly what
+// The pre-folded search key and the bigram index (ADR 0069) must answer exactly what
 // `customer_name ilike '%k%' or customer_code ilike '%k%'` answered: same rows, same order, same
 // count, for every plan of the search.
 

@@ -5,6 +5,7 @@ import type { ListPosition } from "../../shared/list_cursor.ts";
 import { likePattern } from "./company_repository.ts";
 import { CUSTOMER_COLUMNS, type CustomerRow, toCustomerView } from "./customer_repository.ts";
 import type { Queryable, Sql } from "./database.ts";
+import { type FetchSize, fetchSizer } from "./fetch_size.ts";
 import { afterPosition, sliceNext, sortKeyText } from "./keyset.ts";
 
 // Customer lists: filters, keyset pages, the keyword-search planner (ADRs 0007, 0063), counts
@@ -406,51 +407,59 @@ export async function countCustomers(
 /** Batches of customers read from a server-side cursor; close() ends the query. */
 
 /**
- * Every customer of the filter in the sort order, `batchRows` at a time from a server-side
- * cursor (a portal read with Execute row limits): memory stays one batch whatever the count.
- * The connection is held in a read transaction until close() (ADR 0112).
+ * Every customer of the filter in the sort order, fetched from a server-side cursor (`DECLARE`,
+ * then `FETCH n` as the client takes each batch): memory stays one batch whatever the count. The
+ * connection is held in a read transaction until close() (ADRs 0112, 0114).
  */
 export async function openCustomerBatches(
   sql: Sql,
   filter: CustomerFilter,
   sort: CustomerSort,
-  batchRows: number,
+  size: FetchSize,
 ): Promise<CustomerBatches> {
   const column = sql(SORT_COLUMNS[sort.field]);
   const direction = sort.direction === "desc" ? sql`desc` : sql`asc`;
+  const sizer = fetchSizer(size);
   let release!: () => void;
   const released = new Promise<void>((resolve) => release = resolve);
-  const opened = Promise.withResolvers<AsyncIterator<CustomerRow[]>>();
+  const opened = Promise.withResolvers<Queryable>();
   const transaction = sql.begin(async (tx) => {
-    // A keyword plan made with the real keyword (ADR 0007). The portal stays open while the
+    // A keyword plan made with the real keyword (ADR 0007). The cursor stays open while the
     // client reads, so the pool's per-statement timeout would cut slow downloads: allow longer.
     await tx`set local plan_cache_mode = force_custom_plan`;
     await tx`set local statement_timeout = '30min'`;
-    const query = tx<CustomerRow[]>`
+    await tx`
+      declare customer_export no scroll cursor for
       select ${sql.unsafe(CUSTOMER_COLUMNS)}
       from customer c join company co on co.id = c.company_id
       where ${customerWhere(tx, filter)}
       order by ${column} ${direction}, c.id ${direction}`;
-    opened.resolve(query.cursor(batchRows)[Symbol.asyncIterator]());
+    opened.resolve(tx);
     await released;
   }).catch((error) => opened.reject(error));
-  const iterator = await opened.promise;
+  const tx = await opened.promise;
   let pending: Promise<unknown> = Promise.resolve();
   let closed = false;
+  let done = false;
   return {
     async next() {
-      if (closed) return null;
-      const step = iterator.next();
+      if (closed || done) return null;
+      const asked = sizer.next();
+      // FETCH takes its count as a literal, not a parameter; it is an integer from fetchSizer.
+      const step = tx.unsafe<CustomerRow[]>(`fetch ${asked} from customer_export`);
       pending = step.catch(() => {});
-      const { value, done } = await step;
-      return done ? null : value.map(toCustomerView);
+      const rows = await step;
+      done = rows.length < asked;
+      if (rows.length === 0) return null;
+      const batch = rows.map(toCustomerView);
+      sizer.saw(batch);
+      return batch;
     },
     async close() {
       if (closed) return;
       closed = true;
-      // return() closes the portal only between batches: a batch in flight is awaited first.
+      // A fetch in flight is awaited first: the transaction ends between statements.
       await pending;
-      await iterator.return?.();
       release();
       await transaction;
     },
@@ -467,8 +476,9 @@ export function keysetCustomerBatches(
   sql: Queryable,
   filter: CustomerFilter,
   sort: CustomerSort,
-  batchRows: number,
+  size: FetchSize,
 ): CustomerBatches {
+  const sizer = fetchSizer(size);
   let after: ListPosition | undefined;
   let done = false;
   return {
@@ -476,12 +486,13 @@ export function keysetCustomerBatches(
       if (done) return null;
       const slice = await queryCustomerPage(sql, filter, {
         sort,
-        limit: batchRows,
+        limit: sizer.next(),
         offset: 0,
         after,
       });
       if (slice.next) after = slice.next;
       else done = true;
+      sizer.saw(slice.items);
       return slice.items.length > 0 ? slice.items : null;
     },
     close() {
