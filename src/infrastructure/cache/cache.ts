@@ -57,8 +57,10 @@ export interface CacheOptions {
 
 const encoder = new TextEncoder();
 
+/** `customer` of `customer:42`: on every cache hit, so without the array `split` would make. */
 function familyOf(key: string): string {
-  return key.split(":")[0];
+  const colon = key.indexOf(":");
+  return colon < 0 ? key : key.slice(0, colon);
 }
 
 function toView(json: string, meta: ViewMeta): CachedView {
