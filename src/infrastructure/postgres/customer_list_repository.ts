@@ -424,8 +424,9 @@ export async function openCustomerBatches(
   const released = new Promise<void>((resolve) => release = resolve);
   const opened = Promise.withResolvers<Queryable>();
   const transaction = sql.begin(async (tx) => {
-    // A keyword plan made with the real keyword (ADR 0007). The cursor stays open while the
-    // client reads, so the pool's per-statement timeout would cut slow downloads: allow longer.
+    // A keyword plan made with the real keyword (ADR 0007). Each FETCH is timed on its own, so a
+    // slow download is not cut; but the cursor's fast-start plan may walk far in the sort order
+    // to fill one fetch of a rare filter, longer than the pool's per-statement timeout.
     await tx`set local plan_cache_mode = force_custom_plan`;
     await tx`set local statement_timeout = '30min'`;
     await tx`
