@@ -404,8 +404,6 @@ export async function countCustomers(
   return row.total;
 }
 
-/** Batches of customers read from a server-side cursor; close() ends the query. */
-
 /**
  * Every customer of the filter in the sort order, fetched from a server-side cursor (`DECLARE`,
  * then `FETCH n` as the client takes each batch): memory stays one batch whatever the count. The
