@@ -3,6 +3,8 @@ import {
   queryCustomerPage,
   searchCustomers,
 } from "../../src/infrastructure/postgres/customer_list_repository.ts";
+import postgres from "postgres";
+import type { Sql } from "../../src/infrastructure/postgres/database.ts";
 import { EVERY_SORT, SEARCH_PLANS } from "../support/search_plans.ts";
 import { startTestApp } from "../support/test_app.ts";
 
@@ -90,6 +92,61 @@ Deno.test(
         }, { cap: 5 });
         assert.deepEqual(found, { items: [], next: null, total: 0 });
       });
+
+      await t.step(
+        "a reused estimate asks no plan again, and a stale one answers the same",
+        async () => {
+          const statements: string[] = [];
+          const watched = postgres(env.db.url, {
+            max: 1,
+            onnotice: () => {},
+            debug: (_connection, query) => statements.push(query.trim().toLowerCase()),
+          }) as unknown as Sql;
+          try {
+            const stale = { domains: DOMAINS, keyword: "stale hit" };
+            const page = { sort: SORTS[0], limit: 7, offset: 0 };
+            const options = { cap: 1000, collectLimit: () => 3, estimatesTtlMs: 60_000 };
+            assert.equal((await searchCustomers(watched, stale, page, options)).total, 0);
+            const explained = () => statements.filter((text) => text.startsWith("explain")).length;
+            assert.equal(explained(), 1);
+            // The estimate said no match; now there are more than its collection holds.
+            await sql`update customer set customer_name = 'Stale Hit ' || id
+            where customer_code like 'PL-0%' and business_domain <> 'CROSS_BORDER'`;
+            const expected = await queryCustomerPage(sql, stale, page);
+            const found = await searchCustomers(watched, stale, page, options);
+            assert.equal(explained(), 1);
+            assert.ok(expected.items.length === 7, "the fixture fills a page");
+            // This client reads bigint ids as text.
+            assert.deepEqual(
+              found.items.map((c) => Number(c.id)),
+              expected.items.map((c) => c.id),
+            );
+            assert.deepEqual({ ...found.next!, id: Number(found.next!.id) }, expected.next);
+            assert.equal(found.total, 48);
+
+            // A first page whose walk fell short collects at once the next time.
+            const walks = () =>
+              statements.filter((text) => text.includes("select c.id from (")).length;
+            const short = { ...options, cap: 1, walkBudget: () => 2 };
+            const hits = { domains: DOMAINS, keyword: "hit" };
+            await sql`analyze customer`;
+            const first = await searchCustomers(watched, hits, page, short);
+            assert.equal(walks(), 1);
+            const again = await searchCustomers(watched, hits, page, short);
+            assert.equal(walks(), 1);
+            assert.deepEqual(again, first);
+            assert.deepEqual(
+              first.items.map((c) => Number(c.id)),
+              (await queryCustomerPage(sql, hits, page)).items.map((c) => c.id),
+            );
+            // A later page still walks.
+            await searchCustomers(watched, hits, { ...page, offset: 7 }, short);
+            assert.ok(walks() > 1);
+          } finally {
+            await watched.end();
+          }
+        },
+      );
     } finally {
       await env.close();
     }

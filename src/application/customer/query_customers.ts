@@ -24,6 +24,12 @@ import { pageAnswer, pageStart, type PagingInput, sortName } from "../shared/lis
  */
 export const TOTAL_CAP = 1_000;
 
+/**
+ * How long a keyword's estimated matches choose its plan before they are asked again: paging
+ * through a keyword asks the same, and statistics change only when the table is analyzed.
+ */
+const ESTIMATES_TTL_MS = 60_000;
+
 /** The filters and sort of GET /customers (and of its export). */
 export interface CustomerListFilters {
   keyword?: string;
@@ -71,7 +77,7 @@ export async function queryCustomers(
   // the (domain, status, created_at) indexes whatever the count.
   const { items, next, total } = await deps.db.read((sql) =>
     filter.keyword
-      ? searchCustomers(sql, filter, page, { cap: TOTAL_CAP })
+      ? searchCustomers(sql, filter, page, { cap: TOTAL_CAP, estimatesTtlMs: ESTIMATES_TTL_MS })
       : listCustomers(sql, filter, page)
   );
   return {

@@ -195,6 +195,45 @@ export interface CustomerSearchOptions {
   denseMatches?: number;
   /** Most matches collected and sorted in one statement (default {@link collectLimit}). */
   collectLimit?: (estimated: number) => number;
+  /**
+   * How long the planner's estimate of a filter's matches, and of the table's size, is reused by
+   * the same pool (none when unset). A plan never changes the answer, only its cost, and the
+   * estimates change only when the table is analyzed.
+   */
+  estimatesTtlMs?: number;
+}
+
+/** What chooses a search's plan: the estimated matches of its filter and the table's size. */
+interface SearchEstimate {
+  estimated: number;
+  customers: number;
+  /**
+   * The sorts whose walk did not fill a first page of this filter: the next first page collects
+   * at once instead of walking the same index entries to the same end (kept with the estimate).
+   */
+  missedWalks?: Set<string>;
+}
+
+/** Estimates reused per pool, for at most this many filters (the oldest go first). */
+const ESTIMATES_KEPT = 1_000;
+const estimatesByPool = new WeakMap<Sql, Map<string, SearchEstimate & { until: number }>>();
+
+function estimateKey(filter: CustomerFilter): string {
+  const { domains, keyword, status, source, companyId, groupId } = filter;
+  return JSON.stringify([domains, keyword, status, source, companyId, groupId]);
+}
+
+function cachedEstimate(sql: Sql, key: string, now: number): SearchEstimate | undefined {
+  const found = estimatesByPool.get(sql)?.get(key);
+  return found && found.until > now ? found : undefined;
+}
+
+function keepEstimate(sql: Sql, key: string, estimate: SearchEstimate, until: number): void {
+  let kept = estimatesByPool.get(sql);
+  if (!kept) estimatesByPool.set(sql, kept = new Map());
+  kept.delete(key);
+  if (kept.size >= ESTIMATES_KEPT) kept.delete(kept.keys().next().value!);
+  kept.set(key, { ...estimate, until });
 }
 
 /**
@@ -254,24 +293,38 @@ export async function searchCustomers(
   page: CustomerPageStart,
   options: CustomerSearchOptions,
 ): Promise<CustomerSearchResult> {
+  const key = estimateKey(filter);
+  const now = Date.now();
+  const cached = options.estimatesTtlMs ? cachedEstimate(sql, key, now) : undefined;
   return await sql.begin(async (tx) => {
     // Prepared statements switch to a generic plan after five runs, and a generic plan cannot
     // see that `ilike '%rare%'` wants the trigram index: it seq-scans (ADR 0007). Starting
-    // parallel workers, or compiling a plan (15 ms), costs more than these statements. One round
-    // trip for the three settings, local to the transaction, and the table's estimated size.
-    const [{ customers }] = await tx<{ customers: number }[]>`
+    // parallel workers, or compiling a plan (15 ms), costs more than these statements. The
+    // settings, local to the transaction, go out with the next statement in one round trip:
+    // Postgres runs them in order, so that statement is planned under them.
+    const settings = tx<{ customers: number }[]>`
       select set_config('plan_cache_mode', 'force_custom_plan', true),
         set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true),
         (select greatest(reltuples, 0)::float8 from pg_class
           where oid = 'customer'::regclass) as customers`;
+    const customers = settings.then(([row]) => row.customers);
+    let estimate = cached;
+    if (!estimate) {
+      const [size, estimated] = await Promise.all([customers, estimateMatches(tx, filter)]);
+      estimate = { estimated, customers: size, missedWalks: new Set() };
+      if (options.estimatesTtlMs) keepEstimate(sql, key, estimate, now + options.estimatesTtlMs);
+    }
+    // With a reused estimate the settings are still in flight: a failure of theirs fails the
+    // transaction, and so the statement after them.
     // One row more than the page tells whether a next page exists; every plan below reads the
     // rows in the same order, so the extra row never changes the rows of the page.
-    const { rows, total } = await searchWithCustomPlans(
-      tx,
-      filter,
-      { ...page, limit: page.limit + 1 },
-      { ...options, customers },
-    );
+    const [{ rows, total }] = await Promise.all([
+      searchWithCustomPlans(tx, filter, { ...page, limit: page.limit + 1 }, {
+        ...options,
+        ...estimate,
+      }),
+      customers,
+    ]);
     return { ...toSlice(rows, page.limit), total };
   });
 }
@@ -282,16 +335,22 @@ async function searchWithCustomPlans(
   sql: Queryable,
   filter: CustomerFilter,
   page: CustomerPageStart,
-  options: CustomerSearchOptions & { customers: number },
+  options: CustomerSearchOptions & SearchEstimate,
 ): Promise<{ rows: KeyedRow[]; total: number }> {
-  const estimated = await estimateMatches(sql, filter);
+  const { estimated } = options;
   const dense = estimated > (options.denseMatches ?? denseMatches(options.customers));
   const budget = (options.walkBudget ?? defaultWalkBudget)(page.offset + page.limit, estimated);
-  // A keyword holding the key's separator is matched on both columns, which no walk reads.
-  const walk = () =>
-    filter.keyword?.includes(SEARCH_KEY_SEPARATOR)
-      ? Promise.resolve([])
-      : walkSortOrder(sql, filter, page, budget);
+  const firstPage = page.offset === 0 && !page.after;
+  const memo = `${page.sort.field} ${page.sort.direction}`;
+  // A walk that does not fill the page answers nothing: the plans go on as if it was empty.
+  const walk = async (): Promise<KeyedRow[]> => {
+    // A keyword holding the key's separator is matched on both columns, which no walk reads.
+    if (filter.keyword?.includes(SEARCH_KEY_SEPARATOR)) return [];
+    if (firstPage && options.missedWalks?.has(memo)) return [];
+    const walked = await walkSortOrder(sql, filter, page, budget);
+    if (firstPage && walked.length < page.limit) options.missedWalks?.add(memo);
+    return walked;
+  };
   if (!dense) {
     // Few matches: collecting them costs less than walking to them.
     const few = estimated <= 2 * options.cap;
