@@ -147,6 +147,59 @@ Deno.test(
           }
         },
       );
+
+      await t.step("a one-domain search collects from its domain's own trigram index", async () => {
+        const sent: { text: string; parameters: unknown[] }[] = [];
+        const watched = postgres(env.db.url, {
+          max: 1,
+          onnotice: () => {},
+          debug: (_connection, text, parameters) => sent.push({ text, parameters }),
+        }) as unknown as Sql;
+        const collected = async (domains: string[]) => {
+          sent.length = 0;
+          const page = { sort: SORTS[0], limit: 7, offset: 0 };
+          await searchCustomers(watched, { domains, keyword: "plan hit" }, page, {
+            cap: 1000,
+            walkBudget: () => 2,
+            denseMatches: 10_000,
+          });
+          const statement = sent.find(({ text }) => text.trim().startsWith("with matches"));
+          assert.ok(statement, "the search collected its matches");
+          // The table-wide index is dropped in a transaction that is rolled back: what is left is
+          // the index the condition's form allows (a one-domain condition must match a partial
+          // index's predicate), or a scan.
+          const connection = await sql.reserve();
+          try {
+            await connection`begin`;
+            if (domains.length === 1) await connection`drop index idx_customer_search_trgm`;
+            const plan = await connection.unsafe(
+              `explain ${statement.text}`,
+              statement.parameters as never[],
+            );
+            return plan.map((row) => Object.values(row)[0]).join("\n");
+          } finally {
+            await connection`rollback`;
+            connection.release();
+          }
+        };
+        // Enough customers that neither a scan nor a bitmap of the whole domain is cheaper.
+        await sql`
+          insert into customer (customer_code, customer_name, company_id, business_domain,
+            status, source, operation_uid, operation_name)
+          select 'PL-F' || n, 'Filler ' || n, (select min(id) from company),
+            case when n % 2 = 0 then 'COLD_CHAIN' else 'GENERAL_WAREHOUSING' end, 'ACTIVE',
+            'MANUAL', 'test', 'Test'
+          from generate_series(1, 20000) as n`;
+        await sql`analyze customer`;
+        try {
+          assert.match(await collected(["COLD_CHAIN"]), /idx_customer_search_trgm_cold_chain/);
+          const both = await collected(["COLD_CHAIN", "GENERAL_WAREHOUSING"]);
+          assert.match(both, /idx_customer_search_trgm /);
+          assert.doesNotMatch(both, /idx_customer_search_trgm_/);
+        } finally {
+          await watched.end();
+        }
+      });
     } finally {
       await env.close();
     }

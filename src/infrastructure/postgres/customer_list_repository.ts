@@ -138,15 +138,33 @@ function onlyNonAsciiMatch(keyword: string | undefined): boolean {
   );
 }
 
+/** The domains with a trigram index of their own (migration 0011). */
+const DOMAINS_WITH_SEARCH_INDEX = new Set([
+  "GENERAL_WAREHOUSING",
+  "COLD_CHAIN",
+  "BONDED_WAREHOUSING",
+  "CROSS_BORDER",
+]);
+
+/**
+ * True when a statement collecting candidates can take them from one domain's own trigram index:
+ * a one-domain filter, a keyword matched by LIKE (the grams forms carry the domain's token).
+ */
+function searchesOneDomainIndex(filter: CustomerFilter): boolean {
+  return filter.domains.length === 1 && DOMAINS_WITH_SEARCH_INDEX.has(filter.domains[0]) &&
+    !!filter.keyword && keywordForm(filter.keyword, true) === "like";
+}
+
 function customerWhere(sql: Queryable, filter: CustomerFilter, grams = false) {
   // One domain as an equality: Postgres takes `= any(array of one)` for a set, so it would not
   // read the (business_domain, [status,] created_at) indexes in order (ADR 0063).
   const parts = [
-    grams && filter.keyword
+    grams && filter.keyword && !searchesOneDomainIndex(filter)
       // Candidates come from the keyword's index. Through an index of the domain, Postgres would
       // add a bitmap of every customer of the domain, or walk it filtering the keyword (89 600
       // entries for `Harbor`'s first 1 001 cold-chain matches); the grams index narrows to the
-      // domain itself (its token, migration 0010).
+      // domain itself (its token, migration 0010), and a domain's own trigram index (migration
+      // 0011, ADR 0115) is matched by the equality below.
       ? sql`(c.business_domain || '') = any(${filter.domains}::text[])`
       : filter.domains.length === 1
       ? sql`c.business_domain = ${filter.domains[0]}`
@@ -351,6 +369,8 @@ async function searchWithCustomPlans(
     if (firstPage && walked.length < page.limit) options.missedWalks?.add(memo);
     return walked;
   };
+  // More matches than a collection holds: more than the cap when it holds at least that many.
+  let overflowed = -1;
   if (!dense) {
     // Few matches: collecting them costs less than walking to them.
     const few = estimated <= 2 * options.cap;
@@ -364,10 +384,13 @@ async function searchWithCustomPlans(
     if (collected.total <= limit) {
       return { rows: collected.rows, total: Math.min(collected.total, options.cap + 1) };
     }
+    overflowed = limit;
   }
   // The count is of the whole filter (the answer's `total`); only the page starts after the
   // cursor's position (ADR 0111).
-  const total = await countCustomers(sql, filter, options.cap);
+  const total = overflowed >= options.cap
+    ? options.cap + 1
+    : await countCustomers(sql, filter, options.cap);
   if (total <= options.cap) return await collectAndSort(sql, filter, page, options.cap);
   const walked = await walk();
   if (walked.length === page.limit) return { rows: walked, total };
