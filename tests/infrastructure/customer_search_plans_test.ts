@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  countCustomers,
   queryCustomerPage,
   searchCustomers,
 } from "../../src/infrastructure/postgres/customer_list_repository.ts";
@@ -147,6 +148,31 @@ Deno.test(
           }
         },
       );
+
+      await t.step("a count over several domains, domain by domain, stops at the cap", async () => {
+        const sent: string[] = [];
+        const watched = postgres(env.db.url, {
+          max: 1,
+          onnotice: () => {},
+          debug: (_connection, text) => sent.push(text),
+        }) as unknown as Sql;
+        try {
+          const hits = { domains: [...DOMAINS, "CROSS_BORDER"], keyword: "hit" };
+          const all = await countCustomers(sql, hits, 100_000);
+          assert.ok(all > 10, "the fixture has matches in several domains");
+          for (const cap of [1, 5, all - 1, all, 100_000]) {
+            assert.equal(await countCustomers(watched, hits, cap, true), Math.min(all, cap + 1));
+          }
+          const counts = () => sent.filter((text) => text.trim().startsWith("select count"));
+          assert.ok(counts().every((text) => text.includes("union all")), "domain by domain");
+          // A domain without its own index is counted with the others from the table-wide one.
+          const other = { ...hits, domains: [...hits.domains, "NO_SUCH_DOMAIN"] };
+          assert.equal(await countCustomers(watched, other, 5, true), 6);
+          assert.ok(!counts().at(-1)!.includes("union all"));
+        } finally {
+          await watched.end();
+        }
+      });
 
       await t.step("a one-domain search collects from its domain's own trigram index", async () => {
         const sent: { text: string; parameters: unknown[] }[] = [];

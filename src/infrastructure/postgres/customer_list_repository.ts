@@ -481,9 +481,28 @@ export async function countCustomers(
 ): Promise<number> {
   const [row] = await sql<{ total: number }[]>`
     select count(*)::int as total from (
-      select 1 from customer c where ${customerWhere(sql, filter, grams)} limit ${cap + 1}
+      ${countedRows(sql, filter, grams)} limit ${cap + 1}
     ) matches`;
   return row.total;
+}
+
+/**
+ * The rows a count reads. Collecting candidates for several domains that each have their own
+ * trigram index, domain by domain: the count stops once the first domains hold `cap + 1` matches,
+ * having built their bitmaps only (a common keyword over a million customers: 6.5 ms instead of 23
+ * from the table-wide index, ADR 0115).
+ */
+function countedRows(sql: Queryable, filter: CustomerFilter, grams: boolean) {
+  const perDomain = grams && filter.domains.length > 1 &&
+    filter.domains.every((domain) => searchesOneDomainIndex({ ...filter, domains: [domain] }));
+  if (!perDomain) return sql`select 1 from customer c where ${customerWhere(sql, filter, grams)}`;
+  return filter.domains
+    .map((domain) =>
+      sql`(select 1 from customer c where ${
+        customerWhere(sql, { ...filter, domains: [domain] }, true)
+      })`
+    )
+    .reduce((all, arm) => sql`${all} union all ${arm}`);
 }
 
 /**
