@@ -148,11 +148,13 @@ const DOMAINS_WITH_SEARCH_INDEX = new Set([
 
 /**
  * True when a statement collecting candidates can take them from one domain's own trigram index:
- * a one-domain filter, a keyword matched by LIKE (the grams forms carry the domain's token).
+ * a one-domain filter and a keyword of 3 or more characters matched by LIKE (the grams forms carry
+ * the domain's token; a shorter keyword has no trigram to look up).
  */
 function searchesOneDomainIndex(filter: CustomerFilter): boolean {
+  const keyword = filter.keyword;
   return filter.domains.length === 1 && DOMAINS_WITH_SEARCH_INDEX.has(filter.domains[0]) &&
-    !!filter.keyword && keywordForm(filter.keyword, true) === "like";
+    !!keyword && [...keyword].length >= 3 && keywordForm(keyword, true) === "like";
 }
 
 function customerWhere(sql: Queryable, filter: CustomerFilter, grams = false) {
