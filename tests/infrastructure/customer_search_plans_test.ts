@@ -149,6 +149,28 @@ Deno.test(
         },
       );
 
+      await t.step("a collection that overflowed the cap is not counted again", async () => {
+        const sent: string[] = [];
+        const watched = postgres(env.db.url, {
+          max: 1,
+          onnotice: () => {},
+          debug: (_connection, text) => sent.push(text.trim()),
+        }) as unknown as Sql;
+        try {
+          const hits = { domains: DOMAINS, keyword: "hit" };
+          const page = { sort: SORTS[0], limit: 7, offset: 0 };
+          const options = { cap: 3, walkBudget: () => 2, collectLimit: () => 3 };
+          const found = await searchCustomers(watched, hits, page, options);
+          const expected = await queryCustomerPage(sql, hits, page);
+          assert.deepEqual(found.items.map((c) => Number(c.id)), expected.items.map((c) => c.id));
+          assert.equal(found.total, 4);
+          assert.equal(sent.filter((text) => text.startsWith("select count")).length, 0);
+          assert.equal(sent.filter((text) => text.startsWith("with matches")).length, 2);
+        } finally {
+          await watched.end();
+        }
+      });
+
       await t.step("a count over several domains, domain by domain, stops at the cap", async () => {
         const sent: string[] = [];
         const watched = postgres(env.db.url, {
