@@ -25,6 +25,13 @@ const NAMES = [
   "北京冷链物流",
   "冷链",
   "海上",
+  // Where the keyword starts decides the arm of a split search (ADR 0116): at the start of the
+  // name and again inside it, right before U+10FFFF (the top of the prefix ranges), at the start
+  // of both name and code (counted once), and inside a run of digits.
+  "Harbor Harbor Freight",
+  "HARBOR\u{10FFFF}\u{10FFFF} Max",
+  "ks-0 Start Co",
+  "Depot 12345 West",
 ];
 
 const KEYWORDS = [
@@ -54,6 +61,12 @@ const KEYWORDS = [
   "\u001f", // the key's separator: served by the ILIKE pair
   "r\u001fk",
   "zz",
+  "harbor h",
+  "harbor\u{10FFFF}",
+  "ks-0 s",
+  "2345",
+  "t 12345",
+  "rbor",
 ];
 
 const SORTS: CustomerSort[] = [

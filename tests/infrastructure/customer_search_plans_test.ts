@@ -13,11 +13,12 @@ const DOMAINS = ["GENERAL_WAREHOUSING", "COLD_CHAIN"];
 const SORTS = EVERY_SORT;
 /** A one-connection client of the test database that records the statements it sends. */
 function watchedClient(url: string) {
-  const sent: { text: string; parameters: unknown[] }[] = [];
+  const sent: { text: string; parameters: unknown[]; types: number[] }[] = [];
   const sql = postgres(url, {
     max: 1,
     onnotice: () => {},
-    debug: (_connection, text, parameters) => sent.push({ text: text.trim(), parameters }),
+    debug: (_connection, text, parameters, types) =>
+      sent.push({ text: text.trim(), parameters, types: types as number[] }),
   }) as unknown as Sql;
   /** How many of the statements sent so far start with `prefix`. */
   const count = (prefix: string) => sent.filter(({ text }) => text.startsWith(prefix)).length;
@@ -134,8 +135,7 @@ Deno.test(
             assert.equal(found.total, 48);
 
             // A first page whose walk fell short collects at once the next time.
-            const walks = () =>
-              sent.filter(({ text }) => text.includes("select c.id from (")).length;
+            const walks = () => sent.filter(({ text }) => text.includes("sort_value")).length;
             const short = { ...options, cap: 1, walkBudget: () => 2 };
             const hits = { domains: DOMAINS, keyword: "hit" };
             await sql`analyze customer`;
@@ -160,7 +160,8 @@ Deno.test(
       await t.step("a collection that overflowed the cap is not counted again", async () => {
         const { sql: watched, count } = watchedClient(env.db.url);
         try {
-          const hits = { domains: DOMAINS, keyword: "hit" };
+          // Two characters: a keyword split by position (3 or more) sorts without collecting.
+          const hits = { domains: DOMAINS, keyword: "hi" };
           const page = { sort: SORTS[0], limit: 7, offset: 0 };
           const options = { cap: 3, walkBudget: () => 2, collectLimit: () => 3 };
           const found = await searchCustomers(watched, hits, page, options);
@@ -180,23 +181,38 @@ Deno.test(
           const hits = { domains: [...DOMAINS, "CROSS_BORDER"], keyword: "hit" };
           const all = await countCustomers(sql, hits, 100_000);
           assert.ok(all > 10, "the fixture has matches in several domains");
+          // The search passes the domains by the size of their infix indexes (pg_class).
+          const bySize = ["CROSS_BORDER", "GENERAL_WAREHOUSING", "COLD_CHAIN"];
           for (const cap of [1, 5, all - 1, all, 100_000]) {
-            assert.equal(await countCustomers(watched, hits, cap, true), Math.min(all, cap + 1));
+            assert.equal(
+              await countCustomers(watched, hits, cap, true, bySize),
+              Math.min(all, cap + 1),
+            );
           }
           const counts = () =>
             sent.map(({ text }) => text).filter((text) => text.startsWith("select count"));
-          assert.ok(counts().every((text) => text.includes("union all")), "domain by domain");
+          const perDomain = (text: string) =>
+            hits.domains.every((domain) => text.includes(`c.business_domain = '${domain}'`));
+          assert.ok(counts().every(perDomain), "domain by domain");
+          // The smallest domain first: a common keyword reaches the cap from fewer candidates.
+          assert.ok(
+            counts().every((text) =>
+              text.indexOf("'CROSS_BORDER'") < text.indexOf("'GENERAL_WAREHOUSING'") &&
+              text.indexOf("'GENERAL_WAREHOUSING'") < text.indexOf("'COLD_CHAIN'")
+            ),
+          );
           // A domain without its own index is counted with the others from the table-wide one.
           const other = { ...hits, domains: [...hits.domains, "NO_SUCH_DOMAIN"] };
           assert.equal(await countCustomers(watched, other, 5, true), 6);
-          assert.ok(!counts().at(-1)!.includes("union all"));
+          assert.ok(!counts().at(-1)!.includes("c.business_domain = '"));
         } finally {
           await watched.end();
         }
       });
 
-      await t.step("a one-domain search collects from its domain's own trigram index", async () => {
+      await t.step("a split search plans once, on the prefix and infix indexes", async () => {
         const { sql: watched, sent } = watchedClient(env.db.url);
+        /** The generic plan (the one the search runs, ADR 0116) of its collecting statement. */
         const collected = async (domains: string[]) => {
           sent.length = 0;
           const page = { sort: SORTS[0], limit: 7, offset: 0 };
@@ -205,22 +221,42 @@ Deno.test(
             walkBudget: () => 2,
             denseMatches: 10_000,
           });
-          const statement = sent.find(({ text }) => text.startsWith("with matches"));
-          assert.ok(statement, "the search collected its matches");
+          const index = sent.findIndex(({ text }) => text.startsWith("with matches"));
+          assert.ok(index > 0, "the search collected its matches");
+          assert.match(sent[index - 1].text, /force_generic_plan/);
+          assert.match(sent[index + 1].text, /force_custom_plan/);
+          const statement = sent[index];
           // The table-wide index is dropped in a transaction that is rolled back: what is left is
           // the index the condition's form allows (a one-domain condition must match a partial
           // index's predicate), or a scan.
           const connection = await sql.reserve();
           try {
             await connection`begin`;
-            if (domains.length === 1) await connection`drop index idx_customer_search_trgm`;
-            const plan = await connection.unsafe(
-              `explain ${statement.text}`,
+            await connection`set local plan_cache_mode = force_generic_plan`;
+            if (domains.length === 1) await connection`drop index idx_customer_search_infix_trgm`;
+            // The parameters' types as Postgres inferred them for the search.
+            const { types } = await connection.unsafe(
+              statement.text,
               statement.parameters as never[],
+            )
+              .describe();
+            const names = await connection<{ name: string }[]>`
+              select format_type(oid, null) as name from unnest(${types}::oid[])
+                with ordinality as t(oid, n) order by n`;
+            const typeList = names.map(({ name }) => name).join(", ");
+            await connection.unsafe(`prepare split_plan(${typeList}) as ${statement.text}`);
+            // EXECUTE takes its arguments as expressions: literals cast to the same types.
+            const quote = (value: unknown) => `'${String(value).replaceAll("'", "''")}'`;
+            const literals = statement.parameters.map((value, i) =>
+              `${Array.isArray(value) ? `array[${value.map(quote).join(", ")}]` : quote(value)}::${
+                names[i].name
+              }`
             );
+            const plan = await connection.unsafe(`explain execute split_plan(${literals})`);
             return plan.map((row) => Object.values(row)[0]).join("\n");
           } finally {
             await connection`rollback`;
+            await connection`deallocate split_plan`;
             connection.release();
           }
         };
@@ -232,12 +268,16 @@ Deno.test(
             case when n % 2 = 0 then 'COLD_CHAIN' else 'GENERAL_WAREHOUSING' end, 'ACTIVE',
             'MANUAL', 'test', 'Test'
           from generate_series(1, 20000) as n`;
-        await sql`analyze customer`;
+        await sql`vacuum analyze customer`;
         try {
-          assert.match(await collected(["COLD_CHAIN"]), /idx_customer_search_trgm_cold_chain/);
+          const one = await collected(["COLD_CHAIN"]);
+          assert.match(one, /idx_customer_search_infix_cold_chain/);
+          assert.match(one, /Index Only Scan using idx_customer_search_name_prefix/);
+          assert.match(one, /Index Only Scan using idx_customer_search_code_prefix/);
           const both = await collected(["COLD_CHAIN", "GENERAL_WAREHOUSING"]);
-          assert.match(both, /idx_customer_search_trgm /);
-          assert.doesNotMatch(both, /idx_customer_search_trgm_/);
+          assert.match(both, /idx_customer_search_infix_trgm /);
+          assert.doesNotMatch(both, /idx_customer_search_infix_(cold|general)/);
+          assert.doesNotMatch(one + both, /Seq Scan on customer/);
         } finally {
           await watched.end();
         }

@@ -33,7 +33,7 @@ Deno.test("migrations apply on an empty database, then are idempotent", async ()
     ]);
     const indexes = (await db.sql<{ indexname: string }[]>`
       select indexname from pg_indexes where schemaname = 'public'`).map((row) => row.indexname);
-    for (const index of ["idx_group_member_customer", "idx_customer_search_trgm"]) {
+    for (const index of ["idx_group_member_customer", "idx_customer_search_infix_trgm"]) {
       assert.ok(indexes.includes(index), `missing index ${index}`);
     }
     // ADR 0069: inserts trigger autovacuum early, and the code order reads the unique index.
