@@ -2,6 +2,7 @@
  * The keyword mix of issue 18 per sort and user kind, timed at the repository (no HTTP), one
  * request at a time: where each keyword class spends its time, before the bench's concurrent p95.
  * Usage: DATABASE_URL=postgres://postgres@127.0.0.1/cms_bench deno task bench:keywords [--runs 5]
+ *   [--short] [--reuse-estimates]
  */
 import postgres from "postgres";
 import {
@@ -23,6 +24,8 @@ const SHORT = ["上海", "ab", "a", "1"];
 const runsFlag = Deno.args.indexOf("--runs");
 const runs = runsFlag >= 0 ? Number(Deno.args[runsFlag + 1]) : 5;
 const withShort = Deno.args.includes("--short");
+// As `GET /customers` does: estimates and missed walks kept for 60 s (ADR 0115).
+const estimatesTtlMs = Deno.args.includes("--reuse-estimates") ? 60_000 : undefined;
 const sql = postgres(Deno.env.get("DATABASE_URL")!, { max: 1, onnotice: () => {} });
 const all: number[] = [];
 const words = withShort ? [...KEYWORDS, ...SHORT] : KEYWORDS;
@@ -36,6 +39,7 @@ for (const [user, domains] of Object.entries(USERS)) {
         const started = performance.now();
         await searchCustomers(sql, { domains, keyword }, { sort, limit: 20, offset: 0 }, {
           cap: TOTAL_CAP,
+          estimatesTtlMs,
         });
         times.push(performance.now() - started);
       }
