@@ -10,9 +10,11 @@
 create index if not exists idx_customer_search_name_prefix on customer
   (business_domain, search_key text_pattern_ops)
   include (created_at, customer_name, customer_code, id);
+-- The code's range holds the key as well: a code that starts with the keyword is left to the
+-- name's range when the name does too, tested on the stored key rather than by folding the name.
 create index if not exists idx_customer_search_code_prefix on customer
   (business_domain, lower(customer_code) text_pattern_ops)
-  include (created_at, customer_name, customer_code, id);
+  include (created_at, customer_name, customer_code, id, search_key);
 
 -- The infix key: `substr(k, 2)` of the folded name and of the folded code, around the key's
 -- separator. A keyword is inside the name or the code after their first character exactly when it
