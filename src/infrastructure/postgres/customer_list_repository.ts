@@ -613,8 +613,8 @@ async function sortSplitMatches(
 
 /**
  * Collects at most `limit + 1` matches of the whole filter with their sort key (from the
- * keyword's indexes) and, when they are all, the page after the cursor sorted from them: one statement, whose
- * `total` above `limit` means "more than limit" (and no rows).
+ * keyword's indexes) and, when they are all, the page after the cursor sorted from them: one
+ * statement, whose `total` above `limit` means "more than limit" (and no rows).
  */
 async function collectAndSort(
   sql: Queryable,
