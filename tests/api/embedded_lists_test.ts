@@ -49,6 +49,38 @@ Deno.test(
         }
       });
 
+      await t.step("keyword search answers what ILIKE answers, on PGlite too", async () => {
+        // Prefix ranges, infix trigrams, generic plans and the byte-order sort (ADR 0116) run on
+        // Postgres 17 in WebAssembly as well.
+        const orders = {
+          "-createdAt": "created_at desc, id desc",
+          customerName: "customer_name, id",
+          customerCode: "customer_code, id",
+        };
+        for (const keyword of ["embedded 3", "EMB-11", "mbedded", "b-10"]) {
+          const pattern = `%${keyword}%`;
+          for (const [sort, order] of Object.entries(orders)) {
+            const response = await get(
+              `/customers?keyword=${encodeURIComponent(keyword)}&sort=${sort}&pageSize=20`,
+            );
+            assert.equal(response.status, 200);
+            const body = await response.json();
+            const expected = await sql<{ id: number; total: number }[]>`
+              select id, count(*) over ()::int as total from customer
+              where customer_name ilike ${pattern} or customer_code ilike ${pattern}
+              order by ${sql.unsafe(order)} limit 20`;
+            const label = `${keyword} ${sort}`;
+            assert.ok(expected.length > 0, label);
+            assert.deepEqual(
+              body.items.map((item: { id: number }) => item.id),
+              expected.map((row) => Number(row.id)),
+              label,
+            );
+            assert.equal(body.total, Math.min(expected[0].total, 1000), label);
+          }
+        }
+      });
+
       await t.step("a paused export leaves the one connection to other requests", async () => {
         const exported = await get("/customers/export");
         assert.equal(exported.status, 200);
