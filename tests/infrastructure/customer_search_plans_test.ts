@@ -13,12 +13,11 @@ const DOMAINS = ["GENERAL_WAREHOUSING", "COLD_CHAIN"];
 const SORTS = EVERY_SORT;
 /** A one-connection client of the test database that records the statements it sends. */
 function watchedClient(url: string) {
-  const sent: { text: string; parameters: unknown[]; types: number[] }[] = [];
+  const sent: { text: string; parameters: unknown[] }[] = [];
   const sql = postgres(url, {
     max: 1,
     onnotice: () => {},
-    debug: (_connection, text, parameters, types) =>
-      sent.push({ text: text.trim(), parameters, types: types as number[] }),
+    debug: (_connection, text, parameters) => sent.push({ text: text.trim(), parameters }),
   }) as unknown as Sql;
   /** How many of the statements sent so far start with `prefix`. */
   const count = (prefix: string) => sent.filter(({ text }) => text.startsWith(prefix)).length;
