@@ -5,6 +5,7 @@ import {
   searchCustomers,
 } from "../../src/infrastructure/postgres/customer_list_repository.ts";
 import type { Sql } from "../../src/infrastructure/postgres/database.ts";
+import { createTestDatabase } from "../support/database.ts";
 import { insertKeywordFixture, SEARCH_PLANS } from "../support/search_plans.ts";
 import { startTestApp } from "../support/test_app.ts";
 import { TRICKY_NAMES } from "../support/tricky_names.ts";
@@ -174,5 +175,35 @@ Deno.test("keyword search on the search key answers what ILIKE on name and code 
     );
   } finally {
     await env.close();
+  }
+});
+
+Deno.test("under an ICU collation, keyword pages sort by that collation", async (t) => {
+  // Matches are sorted by bytes only where the columns sort by code point (ADR 0116); an ICU
+  // database orders `harbor` before `MIXED CASE HARBOR`, bytes the other way round.
+  const db = await createTestDatabase("customer_search_icu", {
+    createOptions: "template template0 locale_provider icu icu_locale 'en-US' locale 'C.UTF-8'",
+  });
+  try {
+    await insertKeywordFixture(db.sql, NAMES, 2);
+    const domains = ["GENERAL_WAREHOUSING", "COLD_CHAIN"];
+    const byName: CustomerSort = { field: "customerName", direction: "asc" };
+    const bytes = (await db.sql<{ id: string }[]>`
+      select id::text from customer where customer_name ilike '%harbor%'
+      order by customer_name collate "C", id`).map((row) => Number(row.id));
+    assert.notDeepEqual(await reference(db.sql, "harbor", byName, domains), bytes);
+    for (const [plan, options] of Object.entries(SEARCH_PLANS)) {
+      await t.step(plan, async () => {
+        for (const keyword of ["harbor", "HARBOR", "ase", "ks-0", "Logistik"]) {
+          for (const sort of [byName, { ...byName, direction: "desc" as const }, SORTS[2]]) {
+            const expected = await reference(db.sql, keyword, sort, domains);
+            const found = await searchAll(db.sql, keyword, sort, domains, options);
+            assert.deepEqual(found.ids, expected, `${keyword} ${sort.field} ${sort.direction}`);
+          }
+        }
+      });
+    }
+  } finally {
+    await db.drop();
   }
 });

@@ -19,15 +19,18 @@ function randomSuffix(): string {
   return crypto.randomUUID().replaceAll("-", "").slice(0, 12);
 }
 
-/** Creates an empty database (migrated unless `migrated: false`) named after the test file. */
+/**
+ * Creates an empty database (migrated unless `migrated: false`) named after the test file;
+ * `createOptions` follow `create database` (a template, a locale provider).
+ */
 export async function createTestDatabase(
   label: string,
-  options: { migrated?: boolean } = {},
+  options: { migrated?: boolean; createOptions?: string } = {},
 ): Promise<TestDatabase> {
   const name = `cms_${label.replace(/[^a-z0-9_]/gi, "_").toLowerCase()}_${randomSuffix()}`;
   const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
   try {
-    await admin.unsafe(`create database "${name}"`);
+    await admin.unsafe(`create database "${name}" ${options.createOptions ?? ""}`);
   } finally {
     await admin.end({ timeout: 5 });
   }

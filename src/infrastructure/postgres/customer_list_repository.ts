@@ -199,12 +199,11 @@ function inDomains(sql: Queryable, domains: string[]) {
 
 function customerWhere(sql: Queryable, filter: CustomerFilter, grams = false) {
   const parts = [
-    grams && filter.keyword && !searchesOneDomainIndex(filter)
+    grams && filter.keyword
       // Candidates come from the keyword's index. Through an index of the domain, Postgres would
       // add a bitmap of every customer of the domain, or walk it filtering the keyword (89 600
       // entries for `Harbor`'s first 1 001 cold-chain matches); the grams index narrows to the
-      // domain itself (its token, migration 0010), and a domain's own trigram index (migrations
-      // 0011 and 0012, ADRs 0115 and 0116) is matched by the equality of inDomains().
+      // domain itself (its token, migration 0010).
       ? sql`(c.business_domain || '') = any(${filter.domains}::text[])`
       : inDomains(sql, filter.domains),
   ];
@@ -452,19 +451,14 @@ export async function searchCustomers(
     // settings, local to the transaction, go out with the next statement in one round trip:
     // Postgres runs them in order, so that statement is planned under them. The statements of a
     // keyword split by position switch to generic plans (planned(), ADR 0116).
-    const settings = tx<{ customers: number; domains_by_size: string[] | null }[]>`
+    const settings = tx<{ customers: number }[]>`
       select set_config('plan_cache_mode', 'force_custom_plan', true),
         set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true),
         (select greatest(reltuples, 0)::float8 from pg_class
-          where oid = 'customer'::regclass) as customers,
-        (select array_agg(upper(substr(relname, ${INFIX_DOMAIN_START})) order by reltuples)
-          from pg_class where relname = any(${INFIX_INDEXES}::name[])) as domains_by_size`;
+          where oid = 'customer'::regclass) as customers`;
     const customers = settings.then(([row]) => row.customers);
     planModes.set(tx, "custom");
-    // Read once per pool, in this transaction: the embedded database has one connection.
-    let bytewise = bytewiseByPool.get(sql);
-    if (bytewise === undefined) bytewiseByPool.set(sql, bytewise = await sortsByCodePoint(tx));
-    const domainsBySize = settings.then(([row]) => row.domains_by_size ?? []);
+    const { bytewise, domainsBySize } = await tableFacts(sql, tx, now);
     let estimate = cached;
     if (!estimate) {
       const [size, estimated] = await Promise.all([customers, estimateMatches(tx, filter)]);
@@ -495,12 +489,11 @@ async function searchWithCustomPlans(
   filter: CustomerFilter,
   page: CustomerPageStart,
   options: CustomerSearchOptions & SearchEstimate & {
-    domainsBySize: Promise<string[]>;
+    domainsBySize: string[];
     bytewise: boolean;
   },
 ): Promise<{ rows: KeyedRow[]; total: number }> {
   const { estimated } = options;
-  const order = options.domainsBySize;
   const dense = estimated > (options.denseMatches ?? denseMatches(options.customers));
   const budget = (options.walkBudget ?? defaultWalkBudget)(page.offset + page.limit, estimated);
   const firstPage = page.offset === 0 && !page.after;
@@ -523,16 +516,15 @@ async function searchWithCustomPlans(
     if (walked.length === page.limit) {
       return {
         rows: walked,
-        total: await countCustomers(sql, filter, options.cap, true, await order),
+        total: await countCustomers(sql, filter, options.cap, true, options.domainsBySize),
       };
     }
     if (!few && splitsByPosition(filter.keyword)) {
       // More matches expected than the cap: the page is sorted from every match without
       // collecting them into one set, and the count stops at `cap + 1` (ADR 0116).
-      const sizes = await order;
       const [rows, total] = await Promise.all([
         sortSplitMatches(sql, filter, page, options.bytewise),
-        countCustomers(sql, filter, options.cap, true, sizes),
+        countCustomers(sql, filter, options.cap, true, options.domainsBySize),
       ]);
       return { rows, total };
     }
@@ -572,21 +564,45 @@ function matchOrder(sql: Queryable, sort: CustomerSort, bytewise: boolean): Frag
   return bytewise && sort.field !== "createdAt" ? sql`${column} collate "C"` : sql`${column}`;
 }
 
-/** Whether the name and code columns sort by code point, per pool (a schema fact). */
-const bytewiseByPool = new WeakMap<Sql, boolean>();
+/**
+ * What a search's plan reads of the customer table, per pool: whether the name and code columns
+ * sort by code point (a schema fact, for matchOrder), and the domains by the size of their infix
+ * indexes (from the statistics, for a count's arms). Read in the search's own transaction (the
+ * embedded database has one connection), at most once a minute.
+ */
+interface TableFacts {
+  bytewise: boolean;
+  domainsBySize: string[];
+  until: number;
+}
 
-async function sortsByCodePoint(sql: Queryable): Promise<boolean> {
-  const [row] = await sql<{ bytewise: boolean }[]>`
-    select bool_and(case when a.attcollation = d.default_collation
+const TABLE_FACTS_TTL_MS = 60_000;
+const factsByPool = new WeakMap<Sql, TableFacts>();
+
+async function tableFacts(pool: Sql, sql: Queryable, now: number): Promise<TableFacts> {
+  const kept = factsByPool.get(pool);
+  if (kept && kept.until > now) return kept;
+  const [row] = await sql<{ bytewise: boolean | null; domains_by_size: string[] | null }[]>`
+    select (select bool_and(case when a.attcollation = d.default_collation
         then d.datlocprovider = 'c' and d.datcollate in ('C', 'POSIX', 'C.UTF-8', 'C.utf8')
         else co.collprovider = 'c' and co.collcollate in ('C', 'POSIX', 'C.UTF-8', 'C.utf8')
-      end) as bytewise
-    from pg_attribute a
-    cross join (select datlocprovider, datcollate, 'default'::regcollation::oid as default_collation
-      from pg_database where datname = current_database()) d
-    left join pg_collation co on co.oid = a.attcollation
-    where a.attrelid = 'customer'::regclass and a.attname in ('customer_name', 'customer_code')`;
-  return row.bytewise === true;
+      end)
+      from pg_attribute a
+      cross join (select datlocprovider, datcollate,
+          'default'::regcollation::oid as default_collation
+        from pg_database where datname = current_database()) d
+      left join pg_collation co on co.oid = a.attcollation
+      where a.attrelid = 'customer'::regclass
+        and a.attname in ('customer_name', 'customer_code')) as bytewise,
+    (select array_agg(upper(substr(relname, ${INFIX_DOMAIN_START})) order by reltuples)
+      from pg_class where relname = any(${INFIX_INDEXES}::name[])) as domains_by_size`;
+  const facts = {
+    bytewise: row.bytewise === true,
+    domainsBySize: row.domains_by_size ?? [],
+    until: now + TABLE_FACTS_TTL_MS,
+  };
+  factsByPool.set(pool, facts);
+  return facts;
 }
 
 /** The page after the cursor, sorted from every match of a keyword split by position. */
