@@ -222,7 +222,7 @@ Deno.test(
           });
           const index = sent.findIndex(({ text }) => text.startsWith("with matches"));
           assert.ok(index > 0, "the search collected its matches");
-          // Switched to generic plans just before it, after the walk's custom plan.
+          // Switched to generic plans just before it (the settings start with custom plans).
           assert.deepEqual(sent[index - 1].parameters.slice(0, 1), ["force_generic_plan"]);
           const statement = sent[index];
           // The table-wide index is dropped in a transaction that is rolled back: what is left is
