@@ -4,7 +4,7 @@ import type { Source } from "../../domain/shared/source.ts";
 import type { ListPosition } from "../../shared/list_cursor.ts";
 import { likePattern } from "./company_repository.ts";
 import { CUSTOMER_COLUMNS, type CustomerRow, toCustomerView } from "./customer_repository.ts";
-import type { Queryable, Sql } from "./database.ts";
+import { type Queryable, readTransaction, type Sql } from "./database.ts";
 import { type FetchSize, fetchSizer } from "./fetch_size.ts";
 import { afterPosition, sliceNext, sortKeyText } from "./keyset.ts";
 
@@ -446,20 +446,22 @@ export async function searchCustomers(
   const key = estimateKey(filter);
   const now = Date.now();
   const cached = options.estimatesTtlMs ? cachedEstimate(sql, key, now) : undefined;
-  return await sql.begin(async (tx) => {
-    // Prepared statements switch to a generic plan after five runs, and a generic plan cannot
-    // see that `ilike '%rare%'` wants the trigram index: it seq-scans (ADR 0007). Starting
-    // parallel workers, or compiling a plan (15 ms), costs more than these statements. The
-    // settings, local to the transaction, go out with the next statement in one round trip:
-    // Postgres runs them in order, so that statement is planned under them. The statements of a
-    // keyword split by position switch to generic plans (planned(), ADR 0116).
+  return await readTransaction(sql, async (tx) => {
+    // Each statement states its plan mode (planned()): a generic plan cannot see that
+    // `ilike '%rare%'` wants the trigram index, and seq-scans (ADR 0007); the walk and the
+    // statements of a keyword split by position read the same indexes whatever the keyword, and
+    // planning them on every search cost more than a plan made once (ADRs 0116, 0117). They start
+    // generic, the mode of most searches' statements. Starting parallel workers, or compiling a
+    // plan (15 ms), costs more than these statements. The settings, local to the transaction, go
+    // out with BEGIN and the next statement in one round trip: Postgres runs them in order, so
+    // that statement is planned under them.
     const settings = tx<{ customers: number }[]>`
-      select set_config('plan_cache_mode', 'force_custom_plan', true),
+      select set_config('plan_cache_mode', 'force_generic_plan', true),
         set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true),
         (select greatest(reltuples, 0)::float8 from pg_class
           where oid = 'customer'::regclass) as customers`;
     const customers = settings.then(([row]) => row.customers);
-    planModes.set(tx, "custom");
+    planModes.set(tx, "generic");
     const { bytewise, domainsBySize } = await tableFacts(sql, tx, now);
     let estimate = cached;
     if (!estimate) {
