@@ -8,6 +8,7 @@ import postgres from "postgres";
 import type { Sql } from "../../src/infrastructure/postgres/database.ts";
 import { EVERY_SORT, SEARCH_PLANS } from "../support/search_plans.ts";
 import { startTestApp } from "../support/test_app.ts";
+import { createTestDatabase } from "../support/database.ts";
 
 const DOMAINS = ["GENERAL_WAREHOUSING", "COLD_CHAIN"];
 const SORTS = EVERY_SORT;
@@ -290,6 +291,52 @@ Deno.test(
       });
     } finally {
       await env.close();
+    }
+  },
+);
+
+Deno.test(
+  "a keyword inside names walks past a newer head of other names instead of sorting every match",
+  async () => {
+    // ADR 0117: after an import of other names, the newest rows hold no match. Collecting and
+    // sorting matches found inside names costs about ten walked entries each, so the walk reads
+    // that far before giving up: here 700 matches behind 5 000 newer rows.
+    const db = await createTestDatabase("customer_search_head");
+    const { sql: watched, sent } = watchedClient(db.url);
+    try {
+      const sql = db.sql;
+      const [company] = await sql<{ id: number }[]>`
+        insert into company (company_code, company_name, source)
+        values ('HD-CO', 'Head Co', 'MANUAL') returning id`;
+      const insert = (prefix: string, name: string, count: number) =>
+        sql`insert into customer (customer_code, customer_name, company_id, business_domain,
+            status, source, operation_uid, operation_name)
+          select ${prefix} || n, ${name} || n, ${company.id}, 'GENERAL_WAREHOUSING', 'ACTIVE',
+            'MANUAL', 'test', 'Test'
+          from generate_series(1, ${count}) as n`;
+      await insert("HD-M", "Apex Farlogix Co ", 700);
+      await insert("HD-O", "Other Name ", 5_000);
+      await sql`vacuum analyze customer`;
+      const filter = { domains: ["GENERAL_WAREHOUSING"], keyword: "farlogix" };
+      const page = {
+        sort: { field: "createdAt", direction: "desc" } as const,
+        limit: 20,
+        offset: 0,
+      };
+      const expected = await queryCustomerPage(sql, filter, page);
+      assert.equal(expected.items.length, 20);
+      const found = await searchCustomers(watched, filter, page, { cap: 100 });
+      // The watched client leaves bigint ids as text.
+      assert.deepEqual(found.items.map(({ id }) => Number(id)), expected.items.map(({ id }) => id));
+      assert.equal(found.total, 101);
+      assert.ok(sent.some(({ text }) => text.includes("strpos(")), "the search walked");
+      const sorted = sent.filter(({ text }) =>
+        text.includes("union all") && !text.startsWith("select count(*)")
+      );
+      assert.deepEqual(sorted.map(({ text }) => text.slice(0, 60)), [], "no match was sorted");
+    } finally {
+      await watched.end();
+      await db.drop();
     }
   },
 );
