@@ -76,6 +76,10 @@ function invalidCursor(reason: string): AppError {
   });
 }
 
+/** Hashes of recent scopes: every page of a list answers a cursor of the same scope. */
+const hashes = new Map<string, string>();
+const HASHES_KEPT = 1_000;
+
 /** Filters compared as canonical JSON: absent and undefined are the same, key order is not. */
 function hash(scope: ListScope): string {
   const filters = Object.fromEntries(
@@ -83,7 +87,13 @@ function hash(scope: ListScope): string {
       .sort(([a], [b]) => (a < b ? -1 : 1)),
   );
   const canonical = JSON.stringify([scope.list, scope.sort, filters]);
-  return base64url(createHash("sha256").update(canonical).digest().subarray(0, 12));
+  let hashed = hashes.get(canonical);
+  if (hashed === undefined) {
+    hashed = base64url(createHash("sha256").update(canonical).digest().subarray(0, 12));
+    if (hashes.size >= HASHES_KEPT) hashes.delete(hashes.keys().next().value!);
+    hashes.set(canonical, hashed);
+  }
+  return hashed;
 }
 
 function base64url(value: string | Uint8Array): string {
