@@ -412,10 +412,10 @@ function denseMatches(customers: number): number {
  * of other names).
  *
  * A keyword split by position is collected, when the walk misses, from its arms (ADR 0116), whose
- * cost per match differs twentyfold: a walk then reads as many entries as the collection would
- * cost (ADR 0117). An entry walked costs about 0.33 us, a match of a prefix range about 0.25 us
- * (read index-only and sorted), a match inside the key about 3.5 us (a trigram candidate checked
- * on the table). `有限公司` after an import of 100 000 other names walked 100 000 entries, missed,
+ * cost per match differs more than tenfold: a walk then reads as many entries as the collection
+ * would cost (ADR 0117). An entry walked costs about 0.33 us, a match of a prefix range about
+ * 0.25 us (read index-only and sorted), a match inside the key about 3.5 us (a trigram candidate
+ * checked on the table). `有限公司` after an import of 100 000 other names walked 100 000 entries, missed,
  * and sorted 600 000 matches (728 ms); `Harbor` by name, 11 500 range matches behind 130 000
  * earlier names, is sorted from its range sooner than walked to.
  */
