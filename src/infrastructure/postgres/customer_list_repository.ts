@@ -416,7 +416,7 @@ function denseMatches(customers: number): number {
  * would cost (ADR 0117). An entry walked costs about 0.33 us, a match of a prefix range about
  * 0.25 us (read index-only and sorted), a match inside the key about 3.5 us (a trigram candidate
  * checked on the table). `有限公司` after an import of 100 000 other names walked 100 000 entries, missed,
- * and sorted 600 000 matches (728 ms); `Harbor` by name, 11 500 range matches behind 130 000
+ * and sorted 600 000 matches (0.7-1.0 s); `Harbor` by name, 11 500 range matches behind 130 000
  * earlier names, is sorted from its range sooner than walked to.
  */
 function defaultWalkBudget(wanted: number, estimated: number, arms?: ArmEstimate): number {
