@@ -12,14 +12,21 @@ import { createTestDatabase } from "../support/database.ts";
 
 const DOMAINS = ["GENERAL_WAREHOUSING", "COLD_CHAIN"];
 const SORTS = EVERY_SORT;
-/** A one-connection client of the test database that records the statements it sends. */
-function watchedClient(url: string) {
+/**
+ * A one-connection client of the test database that records the statements it sends. It is
+ * connected first: postgres.js learns the array types on its first connection, and an array
+ * parameter sent meanwhile could go out as `a,b,c` (porsager/postgres#789), which a loaded machine
+ * made happen.
+ */
+async function watchedClient(url: string) {
   const sent: { text: string; parameters: unknown[] }[] = [];
   const sql = postgres(url, {
     max: 1,
     onnotice: () => {},
     debug: (_connection, text, parameters) => sent.push({ text: text.trim(), parameters }),
   }) as unknown as Sql;
+  await sql`select 1`;
+  sent.length = 0;
   /** How many of the statements sent so far start with `prefix`. */
   const count = (prefix: string) => sent.filter(({ text }) => text.startsWith(prefix)).length;
   return { sql, sent, count };
@@ -111,7 +118,7 @@ Deno.test(
       await t.step(
         "a reused estimate asks no plan again, and a stale one answers the same",
         async () => {
-          const { sql: watched, sent, count } = watchedClient(env.db.url);
+          const { sql: watched, sent, count } = await watchedClient(env.db.url);
           try {
             const stale = { domains: DOMAINS, keyword: "stale hit" };
             const page = { sort: SORTS[0], limit: 7, offset: 0 };
@@ -158,7 +165,7 @@ Deno.test(
       );
 
       await t.step("a collection that overflowed the cap is not counted again", async () => {
-        const { sql: watched, count } = watchedClient(env.db.url);
+        const { sql: watched, count } = await watchedClient(env.db.url);
         try {
           // Two characters: a keyword split by position (3 or more) sorts without collecting.
           const hits = { domains: DOMAINS, keyword: "hi" };
@@ -176,7 +183,7 @@ Deno.test(
       });
 
       await t.step("a count over several domains, domain by domain, stops at the cap", async () => {
-        const { sql: watched, sent } = watchedClient(env.db.url);
+        const { sql: watched, sent } = await watchedClient(env.db.url);
         try {
           const hits = { domains: [...DOMAINS, "CROSS_BORDER"], keyword: "hit" };
           const all = await countCustomers(sql, hits, 100_000);
@@ -211,7 +218,7 @@ Deno.test(
       });
 
       await t.step("a split search plans once, on the prefix and infix indexes", async () => {
-        const { sql: watched, sent } = watchedClient(env.db.url);
+        const { sql: watched, sent } = await watchedClient(env.db.url);
         /** The generic plan (the one the search runs, ADR 0116) of its collecting statement. */
         const collected = async (domains: string[]) => {
           sent.length = 0;
@@ -302,7 +309,7 @@ Deno.test(
     // sorting matches found inside names costs about ten walked entries each, so the walk reads
     // that far before giving up: here 700 matches behind 5 000 newer rows.
     const db = await createTestDatabase("customer_search_head");
-    const { sql: watched, sent } = watchedClient(db.url);
+    const { sql: watched, sent } = await watchedClient(db.url);
     try {
       const sql = db.sql;
       const [company] = await sql<{ id: number }[]>`

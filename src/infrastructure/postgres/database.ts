@@ -142,26 +142,28 @@ export async function openDatabase(config: Config): Promise<Database> {
 }
 
 /**
- * `run` in a transaction that only reads, two round trips shorter than `sql.begin()`: BEGIN goes
- * out with the first statement of `run`, and COMMIT (or ROLLBACK after a failure) is sent without
- * waiting for its answer. The connection goes back to the pool with it queued ahead of whatever
- * the connection runs next, so nothing else runs inside the transaction; a COMMIT that fails
- * loses nothing, as nothing was written (ADR 0117).
+ * `run` in a transaction that only reads, a round trip shorter than `sql.begin()`: BEGIN goes out
+ * with the first statement of `run` instead of alone. COMMIT, or ROLLBACK after a failure, is
+ * awaited before the connection goes back to the pool: left in flight, it was seen to keep the
+ * transaction (and its locks) open behind a loaded client (ADR 0117).
  */
 export async function readTransaction<T>(
   pool: Sql,
   run: (tx: Sql) => Promise<T>,
 ): Promise<T> {
   const tx = await pool.reserve();
-  // A failed BEGIN fails the statements sent behind it: they hold the error to report.
-  tx`begin`.execute().catch(() => {});
   try {
-    const result = await run(tx);
-    tx`commit`.execute().catch(() => {});
+    // A failed BEGIN fails the statements sent behind it: they hold the error to report.
+    tx`begin`.execute().catch(() => {});
+    let result: T;
+    try {
+      result = await run(tx);
+    } catch (error) {
+      await tx`rollback`.catch(() => {});
+      throw error;
+    }
+    await tx`commit`;
     return result;
-  } catch (error) {
-    tx`rollback`.execute().catch(() => {});
-    throw error;
   } finally {
     tx.release();
   }
