@@ -154,23 +154,39 @@ Deno.test("keyword search on the search key answers what ILIKE on name and code 
     });
 
     await t.step(
-      "the grams index holds a row's bigrams and its domain's token",
+      "the grams index holds a row's bigrams, its domain's token and its day's token",
       async () => {
         // Which plan uses it depends on the table's size (the bench measures that); what it holds
         // decides whether a search through it can miss a row.
-        const [{ grams }] = await sql<{ grams: string[] }[]>`
-        select customer_search_grams(search_key, business_domain) as grams from customer
-        where customer_code = 'KS-002%y'`;
-        const [row] = await sql<{ search_key: string; business_domain: string }[]>`
-        select search_key, business_domain from customer where customer_code = 'KS-002%y'`;
+        const [row] = await sql<
+          { grams: string[]; search_key: string; business_domain: string; day: number }[]
+        >`
+        select customer_search_grams(search_key, business_domain, created_at) as grams,
+          search_key, business_domain,
+          floor(extract(epoch from created_at) / 86400)::int as day
+        from customer where customer_code = 'KS-002%y'`;
         const chars = [...row.search_key];
         for (let i = 0; i + 2 <= chars.length; i++) {
-          assert.ok(grams.includes(chars.slice(i, i + 2).join("")));
+          assert.ok(row.grams.includes(chars.slice(i, i + 2).join("")));
         }
-        assert.ok(grams.includes(`\u0001${row.business_domain}`));
+        assert.ok(row.grams.includes(`\u0001${row.business_domain}`));
+        // The fixture's customers were created on 2026-01-01 (UTC): day 20 454 since 1970.
+        assert.equal(row.day, 20_454);
+        assert.ok(row.grams.includes(`\u000220454`));
+        // The session's time zone does not move a customer to another day (an immutable index).
+        const [east] = await sql.begin((tx) => [
+          tx`set local time zone 'Asia/Shanghai'`,
+          tx<{ grams: string[] }[]>`
+            select customer_search_grams(search_key, business_domain, created_at) as grams
+            from customer where customer_code = 'KS-002%y'`,
+        ]).then(([, rows]) => rows);
+        assert.deepEqual(east.grams, row.grams);
         const [{ definition }] = await sql<{ definition: string }[]>`
-        select pg_get_indexdef('idx_customer_search_grams'::regclass) as definition`;
-        assert.match(definition, /gin \(customer_search_grams\(search_key, business_domain\)\)/);
+        select pg_get_indexdef('idx_customer_search_grams_by_day'::regclass) as definition`;
+        assert.match(
+          definition,
+          /gin \(customer_search_grams\(search_key, business_domain, created_at\)\)/,
+        );
       },
     );
   } finally {

@@ -126,11 +126,14 @@ function keywordMatch(
         : sql`'{}'::text[]`;
       // `|| ''` keeps the trigram index out: ANDed with the grams it added 100 000 candidates'
       // worth of bitmap for `mn-0000` and made every row recheck the grams (ADR 0069).
-      return sql`customer_search_grams(c.search_key, c.business_domain) @> (${wanted} || ${domain})
+      return sql`${sql.unsafe(SEARCH_GRAMS)} @> (${wanted} || ${domain})
         and (c.search_key || '') like lower(${pattern})`;
     }
   }
 }
+
+/** The grams index's expression (migrations 0010, 0013), written so that Postgres matches it. */
+const SEARCH_GRAMS = "customer_search_grams(c.search_key, c.business_domain, c.created_at)";
 
 /**
  * True when every customer matching the keyword has a non-ASCII character in its key: the
@@ -351,6 +354,8 @@ export interface CustomerSearchOptions {
    * estimates change only when the table is analyzed.
    */
   estimatesTtlMs?: number;
+  /** Entries of the sort order a walk by day reads before it reads days (ADR 0143). */
+  dayHeadWalk?: number;
 }
 
 /** What chooses a search's plan: the estimated matches of its filter and the table's size. */
@@ -561,13 +566,15 @@ async function searchWithCustomPlans(
   );
   const firstPage = page.offset === 0 && !page.after;
   const memo = `${page.sort.field} ${page.sort.direction}`;
-  // A walk that does not fill the page answers nothing: the plans go on as if it was empty.
-  const walk = async (): Promise<KeyedRow[]> => {
+  // The page, or null when a walk ran out before it knew the page: the plans go on without it.
+  const walk = async (): Promise<KeyedRow[] | null> => {
     // A keyword holding the key's separator is matched on both columns, which no walk reads.
-    if (filter.keyword?.includes(SEARCH_KEY_SEPARATOR)) return [];
-    if (firstPage && options.missedWalks?.has(memo)) return [];
-    const walked = await walkSortOrder(sql, filter, page, budget);
-    if (firstPage && walked.length < page.limit) options.missedWalks?.add(memo);
+    if (filter.keyword?.includes(SEARCH_KEY_SEPARATOR)) return null;
+    if (firstPage && options.missedWalks?.has(memo)) return null;
+    const walked = walksByDay(filter, page)
+      ? await walkByDay(sql, filter, page, budget, options)
+      : filled(await walkSortOrder(sql, filter, page, budget), page.limit);
+    if (firstPage && !walked) options.missedWalks?.add(memo);
     return walked;
   };
   // More matches than a collection holds: more than the cap when it holds at least that many.
@@ -575,8 +582,8 @@ async function searchWithCustomPlans(
   if (!dense) {
     // Few matches: collecting them costs less than walking to them.
     const few = estimated <= 2 * options.cap;
-    const walked = few ? [] : await walk();
-    if (walked.length === page.limit) {
+    const walked = few ? null : await walk();
+    if (walked) {
       return {
         rows: walked,
         total: await countCustomers(sql, filter, options.cap, true, options.domainsBySize),
@@ -608,7 +615,7 @@ async function searchWithCustomPlans(
     return await collectAndSort(sql, filter, page, options.cap, options.bytewise);
   }
   const walked = await walk();
-  if (walked.length === page.limit) return { rows: walked, total };
+  if (walked) return { rows: walked, total };
   if (splitsByPosition(filter.keyword)) {
     return { rows: await sortSplitMatches(sql, filter, page, options.bytewise), total };
   }
@@ -769,6 +776,137 @@ async function walkSortOrder(
       limit ${page.limit} offset ${page.offset}
     ))
     order by ${column} ${direction}, c.id ${direction}`;
+}
+
+/** Rows of a walk that fill the page, or null. */
+function filled(rows: KeyedRow[], limit: number): KeyedRow[] | null {
+  return rows.length === limit ? rows : null;
+}
+
+/**
+ * True when a walk reads the matches day by day of creation (ADR 0143): a page sorted by
+ * `createdAt` with a keyword that has grams (2 or more characters, without the key's separator).
+ */
+function walksByDay(filter: CustomerFilter, page: CustomerPageStart): boolean {
+  const keyword = filter.keyword;
+  return page.sort.field === "createdAt" && keyword !== undefined &&
+    [...keyword].length >= 2 && !keyword.includes(SEARCH_KEY_SEPARATOR);
+}
+
+/** Entries of the sort order read before the days: where matches are common they hold the page. */
+const DAY_HEAD_WALK = 2_000;
+
+/**
+ * A day's customer read through its day token costs about a tenth of an entry walked: the grams
+ * index read the 100 836 customers of an import's day, intersected with `logistics`, in 3 ms,
+ * where the walk read 100 000 entries in 28 ms (ADR 0143).
+ */
+const DAY_ROWS_PER_WALKED_ENTRY = 10;
+
+/**
+ * The first matches of the `createdAt` order, read a day at a time (ADR 0143). A short walk of the
+ * sort order first; then the matches of the next day, of the two after it, of the four after
+ * those, and so on, each from the grams index's day tokens and sorted. The days follow the sort
+ * order, so the matches of the days read are the first matches. Null when the days read would
+ * cost more than the walk's budget before they filled the page; the rows after the position when
+ * every day was read (the whole answer, even short of a page).
+ */
+async function walkByDay(
+  sql: Queryable,
+  filter: CustomerFilter,
+  page: CustomerPageStart,
+  budget: number,
+  options: { customers: number; dayHeadWalk?: number },
+): Promise<KeyedRow[] | null> {
+  const head = await walkSortOrder(
+    sql,
+    filter,
+    page,
+    Math.min(budget, options.dayHeadWalk ?? DAY_HEAD_WALK),
+  );
+  if (head.length === page.limit) return head;
+  const span = await daySpan(sql, filter, page);
+  if (span.first === null || span.last === null) return [];
+  const step = page.sort.direction === "desc" ? -1 : 1;
+  const perDay = options.customers / (Math.abs(span.last - span.first) + 1);
+  const wanted = page.offset + page.limit;
+  const rows: KeyedRow[] = [];
+  let read = 0;
+  for (let day = span.first, days = 1;; day += step * days, days *= 2) {
+    const last: number = step < 0
+      ? Math.max(day - days + 1, span.last)
+      : Math.min(day + days - 1, span.last);
+    rows.push(...await dayMatches(sql, filter, page, dayTokens(day, last), wanted - rows.length));
+    if (rows.length >= wanted) return rows.slice(page.offset, wanted);
+    if (last === span.last) return rows.slice(page.offset);
+    read += (Math.abs(last - day) + 1) * perDay;
+    if (read >= budget * DAY_ROWS_PER_WALKED_ENTRY) return null;
+  }
+}
+
+/** The grams index's tokens of the days from `from` to `to` (migration 0013). */
+function dayTokens(from: number, to: number): string[] {
+  const tokens = [];
+  for (let day = Math.min(from, to); day <= Math.max(from, to); day++) tokens.push(`\u0002${day}`);
+  return tokens;
+}
+
+/**
+ * The UTC days (since 1970-01-01) of the first customer of the filter's domains after the
+ * position and of the last one of the order: two entries of the `createdAt` indexes.
+ */
+async function daySpan(
+  sql: Queryable,
+  filter: CustomerFilter,
+  page: CustomerPageStart,
+): Promise<{ first: number | null; last: number | null }> {
+  const [forward, backward] = page.sort.direction === "desc"
+    ? [sql`desc`, sql`asc`]
+    : [sql`asc`, sql`desc`];
+  const day = sql`floor(extract(epoch from c.created_at) / 86400)::int`;
+  const [row] = await planned(sql, true)<{ first: number | null; last: number | null }[]>`
+    select
+      (select ${day} from customer c where ${inDomains(sql, filter.domains)} and ${
+    keyset(sql, page)
+  }
+        order by c.created_at ${forward}, c.id ${forward} limit 1) as first,
+      (select ${day} from customer c where ${inDomains(sql, filter.domains)}
+        order by c.created_at ${backward}, c.id ${backward} limit 1) as last`;
+  return row;
+}
+
+/**
+ * The first `limit` matches after the position among the customers created on the days of
+ * `tokens`, from the grams index (migration 0013): the keyword's bigrams and digit grams, the
+ * domain's token for one domain, and one of the days. Planned for its keyword (custom plan), so
+ * that the grams are constants the index reads.
+ */
+async function dayMatches(
+  sql: Queryable,
+  filter: CustomerFilter,
+  page: CustomerPageStart,
+  tokens: string[],
+  limit: number,
+): Promise<KeyedRow[]> {
+  const keyword = filter.keyword!;
+  const direction = page.sort.direction === "desc" ? sql`desc` : sql`asc`;
+  const domain = filter.domains.length === 1
+    ? sql`array[chr(1) || ${filter.domains[0]}]`
+    : sql`'{}'::text[]`;
+  const others = otherFilters(sql, filter).reduce((all, part) => sql`${all} and ${part}`, sql``);
+  return await planned(sql, false)<KeyedRow[]>`
+    select ${sql.unsafe(CUSTOMER_COLUMNS)}, ${sortKey(sql, page.sort)} as cursor_key
+    from customer c join company co on co.id = c.company_id
+    where c.id = any(array(
+      select c.id from customer c
+      where ${sql.unsafe(SEARCH_GRAMS)} @> (customer_search_bigrams(lower(${keyword}))
+          || customer_search_digit_grams(lower(${keyword})) || ${domain})
+        and ${sql.unsafe(SEARCH_GRAMS)} && ${tokens}::text[]
+        and (c.business_domain || '') = any(${filter.domains}::text[])
+        and strpos(c.search_key, lower(${keyword})) > 0 and ${keyset(sql, page)} ${others}
+      order by c.created_at ${direction}, c.id ${direction}
+      limit ${limit}))
+    order by c.created_at ${direction}, c.id ${direction}`;
 }
 
 /**
