@@ -57,6 +57,13 @@ Deno.test(
         }
         assert.match(result.stdout, /FAILED RB-BAD-NOCOMPANY COMPANY_NOT_FOUND/);
         assert.match(result.stderr, /sync-external: 14\/14 rows \(100%\), \d+ rows\/s, 4 failed/);
+        // The imported pages are made all-visible at once (ADR 0144); the test server runs
+        // without autovacuum, so only the CLI's own VACUUM sets these.
+        assert.match(result.stderr, /sync-external: vacuumed the imported tables in \d+ ms/);
+        const vacuumed = await db.sql<{ relname: string }[]>`
+          select relname from pg_stat_user_tables
+          where relname in ('customer', 'company') and last_vacuum is not null order by relname`;
+        assert.deepEqual(vacuumed.map(({ relname }) => relname), ["company", "customer"]);
         const customers = await db.sql`select operation_uid, operation_name, business_domain
         from customer`;
         assert.equal(customers.length, 10);

@@ -208,3 +208,15 @@ function syncRecordConditions(sql: Queryable, query: SyncRecordQuery) {
       ${query.source ? sql`and source = ${query.source}` : sql``}
       ${query.syncStatus ? sql`and sync_status = ${query.syncStatus}` : sql``}`;
 }
+
+/**
+ * Marks the pages an import wrote all-visible (ADR 0144): VACUUM without its index pass, which an
+ * import of inserts does not need. Until then every index-only walk of the keyword search and the
+ * counts read the table for each imported row: after 100 000 imported customers, `有限公司` took
+ * 37-52 ms a search instead of 9-24 ms. Autovacuum would do it up to a minute later, and its
+ * cleanup of the GIN indexes took seconds. It reads only the pages not yet all-visible (0.8 s after
+ * 100 000 rows on 1.2 M customers). Not in a transaction: VACUUM cannot run in one.
+ */
+export async function vacuumAfterImport(sql: Queryable): Promise<void> {
+  await sql`vacuum (index_cleanup off) customer, company, external_system_sync`;
+}
