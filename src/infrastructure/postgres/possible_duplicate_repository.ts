@@ -1,6 +1,6 @@
 import type { CustomerView } from "../../domain/customer/customer.ts";
 import { CUSTOMER_COLUMNS, type CustomerRow, toCustomerView } from "./customer_repository.ts";
-import type { Queryable, Sql } from "./database.ts";
+import { type Queryable, readTransaction, type Sql } from "./database.ts";
 
 /**
  * Live customers of a domain whose company holds the credit code (through the company's unique
@@ -32,24 +32,29 @@ export async function findCustomersWithSimilarName(
   sql: Sql,
   query: { businessDomain: string; nameKey: string; minSimilarity: number; limit: number },
 ): Promise<{ customer: CustomerView; similarity: number }[]> {
-  return await sql.begin(async (tx) => {
-    await tx`select set_config('pg_trgm.similarity_threshold', ${
+  return await readTransaction(sql, async (tx) => {
+    // Local to the transaction, and sent with BEGIN and the query in one write (ADR 0145). Only a
+    // custom plan sees the domain's value, which picks the domain's partial index. A parallel
+    // worker costs more to start than the 1 000-2 000 candidates it would share.
+    const settings = tx`select set_config('pg_trgm.similarity_threshold', ${
       String(query.minSimilarity)
-    }, true)`;
-    // Only a custom plan sees the domain's value, which picks the domain's partial index.
-    await tx`set local plan_cache_mode = force_custom_plan`;
-    const rows = await tx<(CustomerRow & { similarity: number })[]>`
-      select ${tx.unsafe(CUSTOMER_COLUMNS)},
-        -- The % operator already keeps only similarity >= the threshold (a float4 0.6 is above
-        -- the double 0.6, so the boundary passes): no third similarity() per row in a filter.
-        similarity(customer_name_key(c.customer_name), ${query.nameKey}) as similarity
-      from customer c join company co on co.id = c.company_id
-      where customer_name_key(c.customer_name) % ${query.nameKey}
-        and c.status <> 'TERMINATED'
-        and c.business_domain = ${query.businessDomain}
-        and c.merged_into_id is null
-      order by similarity desc, c.id
-      limit ${query.limit}`;
+    }, true), set_config('plan_cache_mode', 'force_custom_plan', true),
+      set_config('max_parallel_workers_per_gather', '0', true)`.execute();
+    const [, rows] = await Promise.all([
+      settings,
+      tx<(CustomerRow & { similarity: number })[]>`
+        select ${tx.unsafe(CUSTOMER_COLUMNS)},
+          -- The % operator already keeps only similarity >= the threshold (a float4 0.6 is above
+          -- the double 0.6, so the boundary passes): no third similarity() per row in a filter.
+          similarity(customer_name_key(c.customer_name), ${query.nameKey}) as similarity
+        from customer c join company co on co.id = c.company_id
+        where customer_name_key(c.customer_name) % ${query.nameKey}
+          and c.status <> 'TERMINATED'
+          and c.business_domain = ${query.businessDomain}
+          and c.merged_into_id is null
+        order by similarity desc, c.id
+        limit ${query.limit}`,
+    ]);
     return rows.map((row) => ({ customer: toCustomerView(row), similarity: row.similarity }));
   });
 }
