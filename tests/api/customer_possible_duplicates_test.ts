@@ -223,6 +223,18 @@ Deno.test("GET /customers/possible-duplicates (contract §10.6)", async (t) => {
       });
       assert.match(text, /idx_customer_name_key_trgm_cold/);
     });
+
+    await t.step("a name just under the similarity threshold is left out", async () => {
+      // similarity('acme trading shanghai', 'acme trading') is 0.59: below 0.6, above pg_trgm's
+      // default 0.3, so it shows that the search's own threshold was in force (ADR 0145).
+      const below = await insertCustomer(sql, { customerName: "Acme Trading" });
+      const items = await itemsOf(
+        await search(env, { customerName: "acme trading shanghai", businessDomain: GW }),
+      );
+      const ids = items.map((item) => item.customer.id);
+      assert.ok(ids.includes(exact.id));
+      assert.ok(!ids.includes(below.id), JSON.stringify(items));
+    });
   } finally {
     await env.close();
   }

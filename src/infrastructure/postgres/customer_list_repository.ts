@@ -120,10 +120,7 @@ function keywordMatch(
       const wanted = form === "bigram"
         ? sql`customer_search_bigrams(lower(${keyword}))`
         : sql`customer_search_digit_grams(lower(${keyword}))`;
-      // A one-domain user's candidates carry the domain's token (migration 0010).
-      const domain = filter.domains.length === 1
-        ? sql`array[chr(1) || ${filter.domains[0]}]`
-        : sql`'{}'::text[]`;
+      const domain = domainToken(sql, filter.domains);
       // `|| ''` keeps the trigram index out: ANDed with the grams it added 100 000 candidates'
       // worth of bitmap for `mn-0000` and made every row recheck the grams (ADR 0069).
       return sql`${sql.unsafe(SEARCH_GRAMS)} @> (${wanted} || ${domain})
@@ -230,6 +227,16 @@ function otherFilters(sql: Queryable, filter: CustomerFilter) {
   return parts;
 }
 
+/** The other filters, each after an `and`, to follow a condition (nothing without them). */
+function andOtherFilters(sql: Queryable, filter: CustomerFilter) {
+  return otherFilters(sql, filter).reduce((all, part) => sql`${all} and ${part}`, sql``);
+}
+
+/** A one-domain user's token in the grams index (migration 0010), or no token. */
+function domainToken(sql: Queryable, domains: string[]) {
+  return domains.length === 1 ? sql`array[chr(1) || ${domains[0]}]` : sql`'{}'::text[]`;
+}
+
 /**
  * The customers matching a keyword that {@link splitsByPosition}, as three disjoint arms by where
  * the keyword starts (ADR 0116; the key is `lower(name) || US || lower(code)`, migration 0010):
@@ -261,7 +268,7 @@ function keywordArms(
     sql`${value} ~>=~ ${folded} and ${value} ~<~ (${folded} || repeat(chr(1114111), 700))`;
   const namePrefix = startsWith(sql`c.search_key`);
   const codePrefix = startsWith(sql`lower(c.customer_code)`);
-  const others = otherFilters(sql, filter).reduce((all, part) => sql`${all} and ${part}`, sql``);
+  const others = andOtherFilters(sql, filter);
   const infix = keywordForm(filter.keyword, true) === "digits"
     // The digit grams (migration 0010) narrow better than digit trigrams; they index the whole
     // key, and the two conditions after them keep the rest.
@@ -845,8 +852,8 @@ const DAY_ROWS_READ = 250_000;
  * those, and so on, each from the grams index's day tokens and sorted. The days follow the sort
  * order, so the matches of the days read are the first matches. Null when the days read would
  * cost more than the walk's budget, or hold more than {@link DAY_ROWS_READ} customers, before they
- * filled the page; the rows after the position when
- * every day was read (the whole answer, even short of a page).
+ * filled the page; the rows after the position when every day was read (the whole answer, even
+ * short of a page).
  */
 async function walkByDay(
   sql: Queryable,
@@ -867,6 +874,7 @@ async function walkByDay(
   const step = page.sort.direction === "desc" ? -1 : 1;
   const perDay = options.customers / (Math.abs(span.last - span.first) + 1);
   const wanted = page.offset + page.limit;
+  const most = Math.min(budget * DAY_ROWS_PER_WALKED_ENTRY, options.dayRowsRead ?? DAY_ROWS_READ);
   const rows: KeyedRow[] = [];
   let read = 0;
   for (let day = span.first, days = 1;; day += step * days, days *= 2) {
@@ -877,8 +885,7 @@ async function walkByDay(
     if (rows.length >= wanted) return rows.slice(page.offset, wanted);
     if (last === span.last) return rows.slice(page.offset);
     read += (Math.abs(last - day) + 1) * perDay;
-    const most = options.dayRowsRead ?? DAY_ROWS_READ;
-    if (read >= Math.min(budget * DAY_ROWS_PER_WALKED_ENTRY, most)) return null;
+    if (read >= most) return null;
   }
 }
 
@@ -902,13 +909,12 @@ async function daySpan(
     ? [sql`desc`, sql`asc`]
     : [sql`asc`, sql`desc`];
   const day = sql`floor(extract(epoch from c.created_at) / 86400)::int`;
+  const domains = inDomains(sql, filter.domains);
   const [row] = await planned(sql, true)<{ first: number | null; last: number | null }[]>`
     select
-      (select ${day} from customer c where ${inDomains(sql, filter.domains)} and ${
-    keyset(sql, page)
-  }
+      (select ${day} from customer c where ${domains} and ${keyset(sql, page)}
         order by c.created_at ${forward}, c.id ${forward} limit 1) as first,
-      (select ${day} from customer c where ${inDomains(sql, filter.domains)}
+      (select ${day} from customer c where ${domains}
         order by c.created_at ${backward}, c.id ${backward} limit 1) as last`;
   return row;
 }
@@ -928,10 +934,8 @@ async function dayMatches(
 ): Promise<KeyedRow[]> {
   const keyword = filter.keyword!;
   const direction = page.sort.direction === "desc" ? sql`desc` : sql`asc`;
-  const domain = filter.domains.length === 1
-    ? sql`array[chr(1) || ${filter.domains[0]}]`
-    : sql`'{}'::text[]`;
-  const others = otherFilters(sql, filter).reduce((all, part) => sql`${all} and ${part}`, sql``);
+  const domain = domainToken(sql, filter.domains);
+  const others = andOtherFilters(sql, filter);
   // Folded once per statement, as in the walk (ADR 0117).
   const folded = sql`(select lower(${keyword}))`;
   return await planned(sql, true)<KeyedRow[]>`
